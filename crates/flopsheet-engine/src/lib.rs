@@ -1,0 +1,117 @@
+//! The flopsheet engine: named cells, formulas compiled once, a dependency graph, and
+//! incremental evaluation. No I/O: this is the crate a GUI or a server would embed.
+//!
+//! The pipeline inside the engine:
+//!
+//! 1. [`formula::parse`] turns formula text into an [`Expr`] (evalexpr parses; we validate).
+//! 2. [`Model::update`] takes a [`ModelSpec`] — every cell and function of a workbook and its
+//!    packs — diffs it against the current model, compiles new or changed formulas into
+//!    index-addressed programs, and updates the graph and its cached topological order only
+//!    if the structure changed.
+//! 3. Evaluation recomputes only the cells downstream of what changed, in topological order,
+//!    and stops where a recomputed value equals the old one (early cutoff). Every change
+//!    returns a [`Recomputed`] report saying exactly which cells were recomputed.
+//!
+//! Glossary: a *cell* is a named number; an *input* is a cell with a value, a *formula* cell
+//! computes one; *precedents* are the cells a formula reads, *dependents* the cells that read
+//! it; a *structural* change alters the graph's edges; *early cutoff* stops propagation at a
+//! cell whose recomputed value did not change.
+
+mod arena;
+mod compile;
+pub mod formula;
+mod graph;
+mod model;
+pub mod suggest;
+mod value;
+
+pub use compile::BUILTINS;
+pub use formula::{Expr, FormulaError, Ident};
+pub use model::{Model, Recomputed, UpdateReport};
+pub use value::{CellError, ErrorKind, Value};
+
+use std::sync::Arc;
+use thiserror::Error;
+
+/// A cell's index in the model's dense storage. Stable for the cell's lifetime.
+pub type CellId = u32;
+
+/// Everything the engine is given: cells and pack functions, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ModelSpec {
+    pub cells: Vec<CellDef>,
+    pub functions: Vec<FunctionDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CellDef {
+    pub name: Arc<str>,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Input(f64),
+    Formula(Expr),
+}
+
+/// A named, parameterised formula (`chinchilla_loss(n, d)`), inlined where it is called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDef {
+    pub name: String,
+    pub params: Vec<String>,
+    pub body: Expr,
+}
+
+/// Why a cell could not be built into the graph. The cell holds an error value meanwhile.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BuildError {
+    #[error("unknown name `{}`{}", name.written, reads(name))]
+    UnknownName { name: Ident, suggestions: Vec<String> },
+    #[error("unknown function `{name}`")]
+    UnknownFunction { name: String, suggestions: Vec<String> },
+    #[error("`{function}` takes {expected} argument(s), but {found} were given")]
+    ArgCount { function: String, expected: String, found: usize },
+    #[error("{context} must be {expected}, but it is {found}")]
+    Type { context: String, expected: &'static str, found: &'static str },
+    #[error("the function `{}` calls itself: {}", chain[0], chain.join(" → "))]
+    RecursiveFunction { chain: Vec<String> },
+    #[error("a dependency cycle")]
+    Cycle { cells: Vec<CellId> },
+}
+
+fn reads(name: &Ident) -> String {
+    if name.written == name.target {
+        String::new()
+    } else {
+        format!(" (reads `{}`)", name.target)
+    }
+}
+
+impl BuildError {
+    /// The error value a cell with this error holds.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            BuildError::UnknownName { .. } | BuildError::UnknownFunction { .. } => ErrorKind::Name,
+            BuildError::ArgCount { .. } | BuildError::Type { .. } => ErrorKind::Value,
+            BuildError::RecursiveFunction { .. } | BuildError::Cycle { .. } => ErrorKind::Cycle,
+        }
+    }
+
+    /// Names to suggest, for "did you mean".
+    pub fn suggestions(&self) -> &[String] {
+        match self {
+            BuildError::UnknownName { suggestions, .. } | BuildError::UnknownFunction { suggestions, .. } => suggestions,
+            _ => &[],
+        }
+    }
+}
+
+/// Misuse of the engine's API.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    #[error("`{0}` is a formula, not an input")]
+    NotAnInput(String),
+    #[error("no cell is named `{0}`")]
+    NoSuchCell(String),
+}

@@ -1,0 +1,486 @@
+//! The model: dense cell storage, the graph, and incremental evaluation.
+//!
+//! Cells live in parallel vectors indexed by [`CellId`]. A cell keeps its id for its whole
+//! life, so a watcher can apply a thousand edits without the ids of untouched cells moving.
+//! Removed cells become tombstones.
+
+use crate::arena::Arena;
+use crate::compile::{self, Op, Scope};
+use crate::graph;
+use crate::value::{CellError, ErrorKind, Value};
+use crate::{Body, BuildError, CellId, EngineError, Expr, FunctionDef, ModelSpec};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Input,
+    Formula { fingerprint: u64 },
+    Removed,
+}
+
+/// What one round of evaluation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Formula cells evaluated, in evaluation (topological) order.
+    pub recomputed: Vec<CellId>,
+    /// Cells whose value changed: inputs that were set and formulas whose result moved.
+    pub changed: Vec<CellId>,
+}
+
+/// What [`Model::update`] found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateReport {
+    /// Inputs whose value changed.
+    pub inputs_changed: Vec<CellId>,
+    /// Cells added, or whose definition changed (formula text, or input ↔ formula).
+    pub redefined: Vec<CellId>,
+    /// Names that no longer exist.
+    pub removed: Vec<Arc<str>>,
+    /// Whether the graph's edges changed (and so its order was rebuilt).
+    pub structural: bool,
+    pub evaluation: Recomputed,
+}
+
+/// A workbook's cells as a dependency graph with values.
+pub struct Model {
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, CellId>,
+    kinds: Vec<Kind>,
+    code: Arena<Op>,
+    deps: Arena<CellId>,
+    dependents: Vec<Vec<CellId>>,
+    values: Vec<Value>,
+    errors: HashMap<CellId, BuildError>,
+    functions: HashMap<String, FunctionDef>,
+    /// Names (and function names) that some cells read but that do not exist yet: when one
+    /// appears, those cells are compiled again.
+    unresolved: HashMap<String, Vec<CellId>>,
+    /// Pack functions → the cells whose programs inline them.
+    callers: HashMap<String, Vec<CellId>>,
+    order: Vec<CellId>,
+    rank: Vec<u32>,
+    cycles: Vec<Vec<CellId>>,
+    in_cycle: Vec<bool>,
+    /// Epoch marks, so that a wave never clears per-cell flags: O(affected), not O(cells).
+    epoch: u32,
+    stale: Vec<u32>,
+    seen: Vec<u32>,
+    stack: Vec<f64>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            names: Vec::new(),
+            index: HashMap::new(),
+            kinds: Vec::new(),
+            code: Arena::new(),
+            deps: Arena::new(),
+            dependents: Vec::new(),
+            values: Vec::new(),
+            errors: HashMap::new(),
+            functions: HashMap::new(),
+            unresolved: HashMap::new(),
+            callers: HashMap::new(),
+            order: Vec::new(),
+            rank: Vec::new(),
+            cycles: Vec::new(),
+            in_cycle: Vec::new(),
+            epoch: 0,
+            stale: Vec::new(),
+            seen: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+}
+
+impl Model {
+    /// Builds and fully evaluates a model. Cells that cannot be built hold error values; see
+    /// [`Model::errors`] and [`Model::cycles`].
+    pub fn build(spec: &ModelSpec) -> Model {
+        let mut model = Model::default();
+        model.update(spec);
+        model
+    }
+
+    // ----- reading -----
+
+    pub fn id(&self, name: &str) -> Option<CellId> {
+        self.index.get(name).copied()
+    }
+
+    pub fn name(&self, id: CellId) -> &str {
+        &self.names[id as usize]
+    }
+
+    pub fn value(&self, id: CellId) -> Value {
+        self.values[id as usize]
+    }
+
+    pub fn is_input(&self, id: CellId) -> bool {
+        self.kinds[id as usize] == Kind::Input
+    }
+
+    /// The cells `id` reads, each once, in the order its formula first reads them.
+    pub fn precedents(&self, id: CellId) -> &[CellId] {
+        self.deps.get(id)
+    }
+
+    /// The cells that read `id`.
+    pub fn dependents(&self, id: CellId) -> &[CellId] {
+        &self.dependents[id as usize]
+    }
+
+    /// Live cells, in the order they were first defined.
+    pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
+        (0..self.names.len() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Cells that could not be built, with why.
+    pub fn errors(&self) -> impl Iterator<Item = (CellId, &BuildError)> {
+        let mut errors: Vec<_> = self.errors.iter().map(|(&c, e)| (c, e)).collect();
+        errors.sort_by_key(|(c, _)| *c);
+        errors.into_iter()
+    }
+
+    /// Every dependency cycle, as a path in reading order: each cell reads the next, the last
+    /// reads the first.
+    pub fn cycles(&self) -> &[Vec<CellId>] {
+        &self.cycles
+    }
+
+    /// The cached topological order of the live cells.
+    pub fn order(&self) -> &[CellId] {
+        &self.order
+    }
+
+    // ----- changing -----
+
+    /// Sets inputs and recomputes what depends on them.
+    pub fn set_inputs(&mut self, inputs: &[(CellId, f64)]) -> Result<Recomputed, EngineError> {
+        let mut changed = Vec::new();
+        for &(id, v) in inputs {
+            if !self.is_input(id) {
+                return Err(EngineError::NotAnInput(self.name(id).to_string()));
+            }
+            if self.replace_value(id, Value::Num(v)) {
+                changed.push(id);
+            }
+        }
+        Ok(self.propagate(changed, &[]))
+    }
+
+    /// Sets one input by name.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<Recomputed, EngineError> {
+        let id = self.id(name).ok_or_else(|| EngineError::NoSuchCell(name.to_string()))?;
+        self.set_inputs(&[(id, value)])
+    }
+
+    /// Brings the model to `spec`: diffs definitions by name, recompiles only what changed (and
+    /// the cells whose names now resolve differently), rebuilds the order only on a structural
+    /// change, and recomputes only downstream of the changes.
+    pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
+        let mut report = UpdateReport::default();
+        let mut recompile: HashSet<CellId> = self.update_functions(&spec.functions);
+        let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.len() + spec.cells.len()];
+        let mut seen = vec![false; self.names.len()];
+        let mut added_names = Vec::new();
+
+        for def in &spec.cells {
+            let id = match self.index.get(&def.name) {
+                Some(&id) => {
+                    seen[id as usize] = true;
+                    id
+                }
+                None => {
+                    let id = self.push_cell(def.name.clone());
+                    added_names.push(def.name.clone());
+                    report.redefined.push(id);
+                    id
+                }
+            };
+            let old = self.kinds[id as usize];
+            match &def.body {
+                Body::Input(v) => {
+                    if old != Kind::Input {
+                        self.kinds[id as usize] = Kind::Input;
+                        self.clear_program(id);
+                        self.errors.remove(&id);
+                        if old != Kind::Removed && !report.redefined.contains(&id) {
+                            report.redefined.push(id);
+                        }
+                        report.structural = true;
+                    }
+                    if self.replace_value(id, Value::Num(*v)) {
+                        report.inputs_changed.push(id);
+                    }
+                }
+                Body::Formula(expr) => {
+                    expr_of[id as usize] = Some(expr);
+                    let fingerprint = expr.fingerprint();
+                    if old != (Kind::Formula { fingerprint }) {
+                        if matches!(old, Kind::Input | Kind::Formula { .. }) {
+                            report.redefined.push(id);
+                        }
+                        self.kinds[id as usize] = Kind::Formula { fingerprint };
+                        recompile.insert(id);
+                    }
+                }
+            }
+        }
+
+        // Names that disappeared: their readers must be compiled again (and will fail).
+        for (i, &was_seen) in seen.iter().enumerate() {
+            let id = i as CellId;
+            if was_seen || self.kinds[i] == Kind::Removed {
+                continue;
+            }
+            let name = self.names[i].clone();
+            self.index.remove(&name);
+            self.kinds[i] = Kind::Removed;
+            self.clear_program(id);
+            self.errors.remove(&id);
+            recompile.extend(self.dependents[i].iter().copied());
+            self.values[i] = Value::Err(CellError { kind: ErrorKind::Name, origin: id });
+            report.removed.push(name);
+            report.structural = true;
+        }
+        // Names that appeared: cells that read them while they did not exist.
+        for name in &added_names {
+            if let Some(readers) = self.unresolved.remove(&**name) {
+                recompile.extend(readers);
+            }
+        }
+
+        recompile.retain(|&c| matches!(self.kinds[c as usize], Kind::Formula { .. }));
+        let mut recompile: Vec<CellId> = recompile.into_iter().collect();
+        recompile.sort_unstable();
+        if !recompile.is_empty() {
+            report.structural = true;
+            self.recompile(&recompile, &expr_of);
+        }
+
+        let mut forced = recompile;
+        if report.structural {
+            forced.extend(self.rebuild_order());
+        }
+        let inputs_changed = report.inputs_changed.clone();
+        report.evaluation = self.propagate(inputs_changed, &forced);
+        report
+    }
+
+    fn push_cell(&mut self, name: Arc<str>) -> CellId {
+        let id = self.names.len() as CellId;
+        self.names.push(name.clone());
+        self.index.insert(name, id);
+        self.kinds.push(Kind::Removed);
+        self.dependents.push(Vec::new());
+        self.values.push(Value::Num(0.0));
+        self.stale.push(0);
+        self.seen.push(0);
+        self.in_cycle.push(false);
+        self.rank.push(u32::MAX);
+        id
+    }
+
+    /// Replaces the function table; returns the cells to compile again because a function they
+    /// inline (or one they called while it did not exist) changed.
+    fn update_functions(&mut self, functions: &[FunctionDef]) -> HashSet<CellId> {
+        let new: HashMap<String, FunctionDef> = functions.iter().map(|f| (f.name.clone(), f.clone())).collect();
+        let mut touched = HashSet::new();
+        let names: HashSet<&String> = new.keys().chain(self.functions.keys()).collect();
+        for name in names {
+            if new.get(name) != self.functions.get(name) {
+                touched.extend(self.callers.remove(name).unwrap_or_default());
+                touched.extend(self.unresolved.remove(name.as_str()).unwrap_or_default());
+            }
+        }
+        self.functions = new;
+        touched
+    }
+
+    fn clear_program(&mut self, id: CellId) {
+        for &p in self.deps.get(id).to_vec().iter() {
+            self.dependents[p as usize].retain(|&d| d != id);
+        }
+        self.code.set(id, &[]);
+        self.deps.set(id, &[]);
+    }
+
+    fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
+        // Dropping the old edges one by one costs the fan-in of each precedent; for a large
+        // batch, rebuilding every edge list once is cheaper.
+        let rebuild_all = cells.len() > 64 && cells.len() * 4 > self.names.len();
+        if !rebuild_all {
+            for &c in cells {
+                for &p in self.deps.get(c).to_vec().iter() {
+                    self.dependents[p as usize].retain(|&d| d != c);
+                }
+            }
+        }
+        for &c in cells {
+            let expr = expr_of[c as usize].expect("every recompiled cell is a formula of the spec");
+            let scope = Scope { names: &self.index, functions: &self.functions };
+            match compile::compile(expr, &scope) {
+                Ok(program) => {
+                    self.errors.remove(&c);
+                    self.code.set(c, &program.ops);
+                    self.deps.set(c, &program.deps);
+                    let mut inlined = Vec::new();
+                    expr.for_each_call(&mut |f| inlined.push(f.to_string()));
+                    for f in inlined.into_iter().filter(|f| self.functions.contains_key(f)) {
+                        self.callers.entry(f).or_default().push(c);
+                    }
+                }
+                Err(err) => {
+                    match &err {
+                        BuildError::UnknownName { name, .. } => {
+                            self.unresolved.entry(name.target.clone()).or_default().push(c)
+                        }
+                        BuildError::UnknownFunction { name, .. } => {
+                            self.unresolved.entry(name.clone()).or_default().push(c)
+                        }
+                        _ => {}
+                    }
+                    self.code.set(c, &[]);
+                    self.deps.set(c, &[]);
+                    self.errors.insert(c, err);
+                }
+            }
+            if !rebuild_all {
+                for &p in self.deps.get(c) {
+                    self.dependents[p as usize].push(c);
+                }
+            }
+        }
+        if rebuild_all {
+            self.dependents.iter_mut().for_each(Vec::clear);
+            for c in 0..self.names.len() as CellId {
+                for &p in self.deps.get(c) {
+                    self.dependents[p as usize].push(c);
+                }
+            }
+        }
+    }
+
+    /// Recomputes the topological order and cycles; returns the cells whose membership of a
+    /// cycle changed, which must be evaluated again.
+    fn rebuild_order(&mut self) -> Vec<CellId> {
+        let kinds = &self.kinds;
+        let deps = &self.deps;
+        let order = graph::order(|c| kinds[c as usize] != Kind::Removed, |c| deps.get(c), &self.dependents);
+        let flipped = (0..self.names.len())
+            .filter(|&i| order.in_cycle[i] != self.in_cycle[i])
+            .map(|i| i as CellId)
+            .collect();
+        self.order = order.order;
+        self.rank = order.rank;
+        self.in_cycle = order.in_cycle;
+        self.errors.retain(|_, e| !matches!(e, BuildError::Cycle { .. }));
+        for cycle in &order.cycles {
+            for &c in cycle {
+                self.errors.insert(c, BuildError::Cycle { cells: cycle.clone() });
+            }
+        }
+        self.cycles = order.cycles;
+        flipped
+    }
+
+    /// Stores a value; says whether it differs from the old one.
+    fn replace_value(&mut self, id: CellId, value: Value) -> bool {
+        let slot = &mut self.values[id as usize];
+        let changed = !slot.same_as(value);
+        *slot = value;
+        changed
+    }
+
+    /// Recomputes, in topological order, every cell downstream of `changed` (cells whose value
+    /// already changed) and `forced` (cells to evaluate regardless), skipping any cell none of
+    /// whose precedents changed in this wave.
+    fn propagate(&mut self, changed: Vec<CellId>, forced: &[CellId]) -> Recomputed {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stale.iter_mut().for_each(|s| *s = 0);
+            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+        let epoch = self.epoch;
+        let mut report = Recomputed { recomputed: Vec::new(), changed };
+
+        // Seed: dependents of changed cells, and forced cells, are stale.
+        let mut frontier: Vec<CellId> = Vec::new();
+        for &c in &report.changed {
+            for &d in &self.dependents[c as usize] {
+                self.stale[d as usize] = epoch;
+                frontier.push(d);
+            }
+        }
+        for &c in forced {
+            if self.kinds[c as usize] != Kind::Removed {
+                self.stale[c as usize] = epoch;
+                frontier.push(c);
+            }
+        }
+        // Everything reachable from the stale cells may need work: collect it.
+        let mut region = Vec::new();
+        while let Some(c) = frontier.pop() {
+            if self.seen[c as usize] == epoch {
+                continue;
+            }
+            self.seen[c as usize] = epoch;
+            region.push(c);
+            frontier.extend(self.dependents[c as usize].iter().copied());
+        }
+        if region.is_empty() {
+            return report;
+        }
+        // Visit the region in topological order: sort it when small, sweep the cached order
+        // from the region's first cell when it is a large part of the model.
+        let visit: Vec<CellId> = if region.len() * 8 > self.order.len() {
+            let first = region.iter().map(|&c| self.rank[c as usize]).min().unwrap_or(0) as usize;
+            self.order[first..].iter().copied().filter(|&c| self.seen[c as usize] == epoch).collect()
+        } else {
+            region.sort_unstable_by_key(|&c| self.rank[c as usize]);
+            region
+        };
+        for c in visit {
+            if self.stale[c as usize] != epoch {
+                continue; // early cutoff: nothing it reads changed
+            }
+            let new = self.evaluate(c);
+            report.recomputed.push(c);
+            if self.replace_value(c, new) {
+                report.changed.push(c);
+                for &d in &self.dependents[c as usize] {
+                    self.stale[d as usize] = epoch;
+                }
+            }
+        }
+        report
+    }
+
+    fn evaluate(&mut self, c: CellId) -> Value {
+        match self.kinds[c as usize] {
+            Kind::Input => self.values[c as usize],
+            Kind::Removed => Value::Err(CellError { kind: ErrorKind::Name, origin: c }),
+            Kind::Formula { .. } => {
+                if self.in_cycle[c as usize] {
+                    return Value::Err(CellError { kind: ErrorKind::Cycle, origin: c });
+                }
+                if let Some(err) = self.errors.get(&c) {
+                    return Value::Err(CellError { kind: err.kind(), origin: c });
+                }
+                compile::eval(self.code.get(c), c, &self.values, &mut self.stack)
+            }
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! Engine behaviour: values, the recomputed set, early cutoff, structural updates, cycles and
+//! errors, driven through the public API only.
+
+use flopsheet_engine::{formula, Body, BuildError, CellDef, ErrorKind, FunctionDef, Model, ModelSpec, Value};
+
+/// A cell written as in a workbook: a number is an input, a string a formula.
+enum Def {
+    In(f64),
+    F(&'static str),
+}
+use Def::{In, F};
+
+fn spec(cells: &[(&str, Def)]) -> ModelSpec {
+    ModelSpec {
+        cells: cells
+            .iter()
+            .map(|(name, def)| CellDef {
+                name: (*name).into(),
+                body: match def {
+                    In(v) => Body::Input(*v),
+                    F(text) => Body::Formula(formula::parse(text).expect("test formulas parse")),
+                },
+            })
+            .collect(),
+        functions: Vec::new(),
+    }
+}
+
+#[track_caller]
+fn expect_value(model: &Model, name: &str, want: f64) {
+    let id = model.id(name).unwrap_or_else(|| panic!("no cell {name}"));
+    match model.value(id) {
+        Value::Num(got) => assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{name} = {got}, want {want}"),
+        other => panic!("{name} = {other:?}, want {want}"),
+    }
+}
+
+#[track_caller]
+fn expect_error(model: &Model, name: &str, kind: ErrorKind) {
+    let id = model.id(name).unwrap();
+    match model.value(id) {
+        Value::Err(e) => assert_eq!(e.kind, kind, "{name}"),
+        other => panic!("{name} = {other:?}, want {kind}"),
+    }
+}
+
+fn names(model: &Model, ids: &[u32]) -> Vec<String> {
+    ids.iter().map(|&c| model.name(c).to_string()).collect()
+}
+
+fn diamond() -> Model {
+    Model::build(&spec(&[
+        ("a", In(1.0)),
+        ("b", F("a * 2")),
+        ("c", F("a + 1")),
+        ("d", F("b + c")),
+        ("other", In(5.0)),
+        ("e", F("other * 3")),
+    ]))
+}
+
+#[test]
+fn evaluates_in_f64() {
+    let m = Model::build(&spec(&[("half", F("1/2")), ("p", F("2^10")), ("m", F("7 % 4")), ("neg", F("-half"))]));
+    expect_value(&m, "half", 0.5);
+    expect_value(&m, "p", 1024.0);
+    expect_value(&m, "m", 3.0);
+    expect_value(&m, "neg", -0.5);
+}
+
+#[test]
+fn builtins_work() {
+    let m = Model::build(&spec(&[
+        ("x", In(43.75)),
+        ("c", F("ceil(x)")),
+        ("f", F("floor(x)")),
+        ("mn", F("min(3, x, 10)")),
+        ("mx", F("max(3, x)")),
+        ("s", F("math::sqrt(16) + sqrt(9)")),
+        ("l", F("ln(exp(2)) + log10(100) + log2(8) + log(27, 3)")),
+        ("i", F("if(x > 40, 1, 0) + if(x < 40 || false, 10, 20)")),
+        ("pw", F("pow(1.5, 2)")),
+    ]));
+    expect_value(&m, "c", 44.0);
+    expect_value(&m, "f", 43.0);
+    expect_value(&m, "mn", 3.0);
+    expect_value(&m, "mx", 43.75);
+    expect_value(&m, "s", 7.0);
+    expect_value(&m, "l", 10.0);
+    expect_value(&m, "i", 21.0);
+    expect_value(&m, "pw", 2.25);
+}
+
+#[test]
+fn an_edit_recomputes_exactly_its_dependents_in_order() {
+    let mut m = diamond();
+    let r = m.set("a", 2.0).unwrap();
+    assert_eq!(names(&m, &r.recomputed), ["b", "c", "d"]);
+    assert_eq!(names(&m, &r.changed), ["a", "b", "c", "d"]);
+    expect_value(&m, "d", 7.0);
+    let r = m.set("other", 1.0).unwrap();
+    assert_eq!(names(&m, &r.recomputed), ["e"]);
+    expect_value(&m, "e", 3.0);
+}
+
+#[test]
+fn setting_the_same_value_recomputes_nothing() {
+    let mut m = diamond();
+    let r = m.set("a", 1.0).unwrap();
+    assert!(r.recomputed.is_empty() && r.changed.is_empty());
+}
+
+#[test]
+fn an_unchanged_value_stops_the_wave() {
+    let mut m = Model::build(&spec(&[
+        ("x", In(1.2)),
+        ("rounded", F("round(x)")),
+        ("after", F("rounded * 10")),
+        ("direct", F("x + 1")),
+    ]));
+    let r = m.set("x", 1.3).unwrap();
+    // `rounded` is recomputed but stays 1, so `after` is not.
+    assert_eq!(names(&m, &r.recomputed), ["rounded", "direct"]);
+    assert_eq!(names(&m, &r.changed), ["x", "direct"]);
+    expect_value(&m, "after", 10.0);
+}
+
+#[test]
+fn incremental_equals_full_recomputation() {
+    let cells = [
+        ("a", In(3.0)),
+        ("b", In(4.0)),
+        ("h", F("sqrt(a^2 + b^2)")),
+        ("r", F("h / a")),
+        ("k", F("if(r > 1.5, r, 0) + b")),
+    ];
+    let mut incremental = Model::build(&spec(&cells));
+    for (a, b) in [(5.0, 12.0), (1.0, 1.0), (8.0, 15.0), (8.0, 0.5)] {
+        incremental.set_inputs(&[(incremental.id("a").unwrap(), a), (incremental.id("b").unwrap(), b)]).unwrap();
+        let full = Model::build(&spec(&[
+            ("a", In(a)),
+            ("b", In(b)),
+            ("h", F("sqrt(a^2 + b^2)")),
+            ("r", F("h / a")),
+            ("k", F("if(r > 1.5, r, 0) + b")),
+        ]));
+        for name in ["h", "r", "k"] {
+            assert_eq!(incremental.value(incremental.id(name).unwrap()), full.value(full.id(name).unwrap()));
+        }
+    }
+}
+
+#[test]
+fn setting_a_formula_is_refused() {
+    let mut m = diamond();
+    assert!(m.set("b", 1.0).is_err());
+    assert!(m.set("nope", 1.0).is_err());
+}
+
+#[test]
+fn dependency_sets_are_the_names_read() {
+    let m = diamond();
+    let d = m.id("d").unwrap();
+    assert_eq!(names(&m, m.precedents(d)), ["b", "c"]);
+    let a = m.id("a").unwrap();
+    assert_eq!(names(&m, m.dependents(a)), ["b", "c"]);
+}
+
+#[test]
+fn a_formula_change_rebuilds_only_its_part() {
+    let mut m = diamond();
+    let mut cells = vec![
+        ("a", In(1.0)),
+        ("b", F("a * 2")),
+        ("c", F("other + 1")), // now reads `other`, not `a`
+        ("d", F("b + c")),
+        ("other", In(5.0)),
+        ("e", F("other * 3")),
+    ];
+    let r = m.update(&spec(&cells));
+    assert!(r.structural);
+    assert_eq!(names(&m, &r.redefined), ["c"]);
+    assert_eq!(names(&m, &r.evaluation.recomputed), ["c", "d"]);
+    expect_value(&m, "d", 8.0);
+    // An input edit through update is not structural.
+    cells[4].1 = In(6.0);
+    let r = m.update(&spec(&cells));
+    assert!(!r.structural);
+    assert_eq!(names(&m, &r.inputs_changed), ["other"]);
+    let mut recomputed = names(&m, &r.evaluation.recomputed);
+    assert_eq!(recomputed.last().unwrap(), "d", "d reads c, so it comes after it");
+    recomputed.sort();
+    assert_eq!(recomputed, ["c", "d", "e"]);
+    expect_value(&m, "d", 9.0);
+}
+
+#[test]
+fn removing_and_restoring_a_name() {
+    let mut m = diamond();
+    let without_c = [("a", In(1.0)), ("b", F("a * 2")), ("d", F("b + c")), ("other", In(5.0)), ("e", F("other * 3"))];
+    let r = m.update(&spec(&without_c));
+    assert_eq!(r.removed.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["c"]);
+    expect_error(&m, "d", ErrorKind::Name);
+    assert!(m.id("c").is_none());
+    let r = m.update(&spec(&[
+        ("a", In(1.0)),
+        ("b", F("a * 2")),
+        ("d", F("b + c")),
+        ("other", In(5.0)),
+        ("e", F("other * 3")),
+        ("c", F("a + 1")),
+    ]));
+    assert_eq!(names(&m, &r.evaluation.recomputed), ["c", "d"]);
+    expect_value(&m, "d", 4.0);
+}
+
+#[test]
+fn cycles_are_reported_in_reading_order() {
+    let m = Model::build(&spec(&[
+        ("a", F("c + 1")),
+        ("b", F("a * 2")),
+        ("c", F("b - 3")),
+        ("self", F("self + 1")),
+        ("downstream", F("a + 1")),
+        ("fine", In(2.0)),
+    ]));
+    let cycles: Vec<Vec<String>> = m.cycles().iter().map(|c| names(&m, c)).collect();
+    assert_eq!(cycles, [vec!["a", "c", "b"], vec!["self"]]);
+    expect_error(&m, "a", ErrorKind::Cycle);
+    expect_error(&m, "self", ErrorKind::Cycle);
+    // The error flows downstream and names where it started.
+    let Value::Err(e) = m.value(m.id("downstream").unwrap()) else { panic!() };
+    assert_eq!((e.kind, m.name(e.origin)), (ErrorKind::Cycle, "a"));
+    expect_value(&m, "fine", 2.0);
+}
+
+#[test]
+fn breaking_a_cycle_recovers() {
+    let mut m = Model::build(&spec(&[("a", F("b + 1")), ("b", F("a + 1"))]));
+    expect_error(&m, "a", ErrorKind::Cycle);
+    m.update(&spec(&[("a", F("b + 1")), ("b", In(1.0))]));
+    assert!(m.cycles().is_empty());
+    expect_value(&m, "a", 2.0);
+}
+
+#[test]
+fn runtime_errors_are_values() {
+    let mut m = Model::build(&spec(&[
+        ("zero", In(0.0)),
+        ("div", F("1 / zero")),
+        ("after", F("div + 1")),
+        ("nan", F("sqrt(-1)")),
+        ("big", F("10 ^ 400")),
+        ("ok", F("zero + 1")),
+    ]));
+    expect_error(&m, "div", ErrorKind::DivZero);
+    expect_error(&m, "after", ErrorKind::DivZero);
+    expect_error(&m, "nan", ErrorKind::Num);
+    expect_error(&m, "big", ErrorKind::Num);
+    expect_value(&m, "ok", 1.0);
+    m.set("zero", 4.0).unwrap();
+    expect_value(&m, "after", 1.25);
+}
+
+#[test]
+fn build_errors_name_the_problem() {
+    let m = Model::build(&spec(&[
+        ("mfu", In(0.4)),
+        ("typo", F("mfuu * 2")),
+        ("fun", F("sqrtt(4)")),
+        ("args", F("pow(2)")),
+        ("boolean", F("1 > 2")),
+        ("cond", F("if(1, 2, 3)")),
+    ]));
+    let errors: Vec<(String, BuildError)> = m.errors().map(|(c, e)| (m.name(c).to_string(), e.clone())).collect();
+    assert_eq!(errors.len(), 5);
+    assert_eq!(errors[0].0, "typo");
+    assert_eq!(errors[0].1.suggestions(), ["mfu"]);
+    assert!(matches!(&errors[1].1, BuildError::UnknownFunction { suggestions, .. } if suggestions[0] == "sqrt"));
+    assert!(matches!(&errors[2].1, BuildError::ArgCount { found: 1, .. }));
+    assert!(matches!(&errors[3].1, BuildError::Type { .. }));
+    assert!(matches!(&errors[4].1, BuildError::Type { .. }));
+    expect_error(&m, "typo", ErrorKind::Name);
+    expect_error(&m, "args", ErrorKind::Value);
+}
+
+#[test]
+fn a_name_defined_later_resolves() {
+    let mut m = Model::build(&spec(&[("x", F("later * 2"))]));
+    expect_error(&m, "x", ErrorKind::Name);
+    m.update(&spec(&[("x", F("later * 2")), ("later", In(21.0))]));
+    expect_value(&m, "x", 42.0);
+}
+
+fn chinchilla(body: &str) -> FunctionDef {
+    FunctionDef {
+        name: "loss".into(),
+        params: vec!["n".into(), "d".into()],
+        body: formula::parse(body).unwrap(),
+    }
+}
+
+#[test]
+fn functions_are_inlined_and_their_reads_are_dependencies() {
+    let mut s = spec(&[
+        ("law.e", In(1.69)),
+        ("law.a", In(406.4)),
+        ("law.b", In(410.7)),
+        ("law.alpha", In(0.34)),
+        ("law.beta", In(0.28)),
+        ("l", F("loss(70e9, 1.4e12)")),
+    ]);
+    let mut body = formula::parse("e + a / n^alpha + b / d^beta").unwrap();
+    body.rewrite_names(&mut |i| {
+        if i.target != "n" && i.target != "d" {
+            i.target = format!("law.{}", i.target)
+        }
+    });
+    s.functions.push(FunctionDef { body, ..chinchilla("0") });
+    let mut m = Model::build(&s);
+    let want = 1.69 + 406.4 / 70e9f64.powf(0.34) + 410.7 / 1.4e12f64.powf(0.28);
+    expect_value(&m, "l", want);
+    let r = m.set("law.e", 1.0).unwrap();
+    assert_eq!(names(&m, &r.recomputed), ["l"]);
+}
+
+#[test]
+fn a_recursive_function_is_a_cycle() {
+    let mut s = spec(&[("x", F("loss(1, 2)"))]);
+    s.functions.push(chinchilla("loss(n, d) + 1"));
+    let m = Model::build(&s);
+    assert!(matches!(m.errors().next(), Some((_, BuildError::RecursiveFunction { .. }))));
+    expect_error(&m, "x", ErrorKind::Cycle);
+}
+
+#[test]
+fn changing_a_function_recompiles_its_callers() {
+    let mut s = spec(&[("x", F("loss(1, 2)")), ("y", F("x * 2")), ("z", In(1.0))]);
+    s.functions.push(chinchilla("n + d"));
+    let mut m = Model::build(&s);
+    expect_value(&m, "y", 6.0);
+    s.functions[0] = chinchilla("n * d");
+    let r = m.update(&s);
+    assert_eq!(names(&m, &r.evaluation.recomputed), ["x", "y"]);
+    expect_value(&m, "y", 4.0);
+}
+
+#[test]
+fn a_wide_fanout_and_a_deep_chain() {
+    let mut cells = vec![CellDef { name: "x".into(), body: Body::Input(1.0) }];
+    for i in 1..5000 {
+        cells.push(CellDef {
+            name: format!("c{i}").into(),
+            body: Body::Formula(formula::parse(&format!("x * {i} + {i}")).unwrap()),
+        });
+    }
+    let mut m = Model::build(&ModelSpec { cells, functions: vec![] });
+    let r = m.set("x", 3.0).unwrap();
+    assert_eq!(r.recomputed.len(), 4999);
+    expect_value(&m, "c4999", 4999.0 * 4.0);
+
+    let mut cells = vec![CellDef { name: "c0".into(), body: Body::Input(1.0) }];
+    for i in 1..5000 {
+        cells.push(CellDef {
+            name: format!("c{i}").into(),
+            body: Body::Formula(formula::parse(&format!("c{} * 1.000001 + 1", i - 1)).unwrap()),
+        });
+    }
+    let mut m = Model::build(&ModelSpec { cells, functions: vec![] });
+    let r = m.set("c0", 2.0).unwrap();
+    assert_eq!(r.recomputed.len(), 4999);
+    let mut want = 2.0f64;
+    for _ in 1..5000 {
+        want = want * 1.000001 + 1.0;
+    }
+    expect_value(&m, "c4999", want);
+}

@@ -1,0 +1,25 @@
+//! Loading flopsheet workbooks and packs: files → resolved definitions → an evaluated model.
+//!
+//! The stages, one module each:
+//!
+//! - [`raw`]: serde structs mirroring the RON files, unknown fields denied;
+//! - [`spans`]: where each value sits in a file, for diagnostics (and duplicate keys);
+//! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
+//! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
+//! - `diagnose`: engine errors turned into diagnostics with spans;
+//! - [`workspace`]: the façade that runs them all, and reloads after an edit.
+//!
+//! All file I/O of flopsheet happens here; the engine never touches a file.
+
+mod diagnose;
+pub mod packs;
+pub mod raw;
+pub mod resolve;
+pub mod source;
+pub mod spans;
+pub mod workspace;
+
+pub use packs::{Level, SearchPath};
+pub use resolve::{CellInfo, Layout, Origin, Table, Workbook};
+pub use source::{Diagnostic, Sources};
+pub use workspace::{list_packs, Failure, FindError, LoadOptions, UnknownCell, WorkbookSource, Workspace};

@@ -1,0 +1,573 @@
+//! Raw files → engine definitions and the workbook's metadata.
+//!
+//! This is where names get their meaning: a pack's `peak_flops_bf16` becomes
+//! `tpu_v4.peak_flops_bf16`, a table column's `row.params` becomes `gpt3.params` and a bare
+//! column name becomes `training.gpt3.flops`. Everything that can be checked without
+//! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
+
+use crate::raw::{PackKind, RawCell, RawPack, RawTable, RawWorkbook};
+use crate::source::{primary, secondary, Diagnostic, FileId};
+use crate::spans::SpanIndex;
+use flopsheet_engine::suggest::closest;
+use flopsheet_engine::{formula, Body, CellDef, Expr, FunctionDef, ModelSpec};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Where a cell is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub file: FileId,
+    /// The name (map key) of the cell, or the column for table cells.
+    pub key: Range<usize>,
+    /// The formula string, when the cell is a formula.
+    pub formula: Option<Range<usize>>,
+}
+
+/// What a cell is, for display: everything but its value.
+#[derive(Debug, Clone)]
+pub struct CellInfo {
+    pub name: Arc<str>,
+    pub unit: Option<String>,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    /// The formula as written, for formula cells.
+    pub formula: Option<String>,
+    pub site: Site,
+    pub origin: Origin,
+    /// Set when `--set` replaced the cell's definition for this run.
+    pub overridden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Workbook,
+    Pack(String),
+    Table { table: String, row: String, column: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct PackSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: PackKind,
+    pub file: FileId,
+    /// Where it was found, e.g. `plugins/hardware/tpu_v4.ron (workspace)`.
+    pub location: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub layout: Layout,
+}
+
+#[derive(Debug, Clone)]
+pub enum Layout {
+    /// One row per pack or cell group; cells are `TABLE.ROW.COLUMN`.
+    Rows { rows: Vec<String>, columns: Vec<String> },
+    /// A list of cells, one per line.
+    Cells(Vec<Arc<str>>),
+}
+
+impl Table {
+    /// The name of the cell at a row and column of a row table.
+    pub fn cell_name(&self, row: &str, column: &str) -> String {
+        format!("{}.{row}.{column}", self.name)
+    }
+}
+
+/// A workbook with its names resolved: what the renderer shows around the values.
+#[derive(Debug, Clone)]
+pub struct Workbook {
+    pub title: String,
+    pub description: Option<String>,
+    pub file: FileId,
+    pub packs: Vec<PackSummary>,
+    pub tables: Vec<Table>,
+    pub cells: IndexMap<Arc<str>, CellInfo>,
+}
+
+/// A parsed pack file, ready to resolve.
+pub struct LoadedPack {
+    pub raw: RawPack,
+    pub file: FileId,
+    pub spans: SpanIndex,
+    pub location: String,
+}
+
+/// The result of resolving: the engine's spec and the display metadata.
+pub struct Resolved {
+    pub workbook: Workbook,
+    pub spec: ModelSpec,
+}
+
+struct Resolver {
+    cells: IndexMap<Arc<str>, CellInfo>,
+    bodies: Vec<CellDef>,
+    functions: IndexMap<String, (FunctionDef, FileId, Range<usize>)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Resolves a workbook and its packs; fatal problems come back as diagnostics.
+pub fn resolve(
+    raw: &RawWorkbook,
+    file: FileId,
+    spans: &SpanIndex,
+    packs: &[LoadedPack],
+    overrides: &[(String, f64)],
+) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut r = Resolver { cells: IndexMap::new(), bodies: Vec::new(), functions: IndexMap::new(), diagnostics: Vec::new() };
+    for pack in packs {
+        r.pack(pack);
+    }
+    for (name, cell) in &raw.cells {
+        let span = |field: Option<&str>| match field {
+            Some(f) => spans.value(&["cells", name, f]),
+            None => spans.value(&["cells", name]),
+        };
+        let key = spans.key(&["cells", name]).unwrap_or(0..0);
+        let formula_span = span(Some("formula")).or_else(|| cell.formula.as_ref().and_then(|_| span(None)));
+        let site = Site { file, key: key.clone(), formula: formula_span };
+        if !is_valid_name(name) {
+            r.diagnostics.push(invalid_name(name, file, key));
+            continue;
+        }
+        r.cell(name.as_str().into(), cell, site, Origin::Workbook, None, |_| {});
+    }
+    let pack_ids: Vec<&str> = packs.iter().map(|p| p.raw.id.as_str()).collect();
+    let tables: Vec<Table> = raw.tables.iter().enumerate().filter_map(|(i, t)| r.table(i, t, file, spans, &pack_ids)).collect();
+    r.check_listed_cells(&tables, file, spans);
+    r.apply_overrides(overrides);
+    if !r.diagnostics.is_empty() {
+        return Err(dedup(r.diagnostics));
+    }
+    inherit_units(&mut r.cells, &r.bodies);
+    let workbook = Workbook {
+        title: raw.title.clone(),
+        description: raw.description.clone(),
+        file,
+        packs: packs
+            .iter()
+            .map(|p| PackSummary {
+                id: p.raw.id.clone(),
+                name: p.raw.name.clone(),
+                kind: p.raw.kind,
+                file: p.file,
+                location: p.location.clone(),
+            })
+            .collect(),
+        tables,
+        cells: r.cells,
+    };
+    let spec = ModelSpec { cells: r.bodies, functions: r.functions.into_values().map(|(f, _, _)| f).collect() };
+    Ok(Resolved { workbook, spec })
+}
+
+impl Resolver {
+    fn pack(&mut self, pack: &LoadedPack) {
+        let id = &pack.raw.id;
+        let own: Vec<&str> = pack.raw.values.keys().map(|k| k.as_str()).collect();
+        let qualify = |ident: &mut formula::Ident| {
+            if own.contains(&ident.target.as_str()) {
+                ident.target = format!("{id}.{}", ident.target);
+            }
+        };
+        for (key, cell) in &pack.raw.values {
+            let key_span = pack.spans.key(&["values", key]).unwrap_or(0..0);
+            if !is_simple_name(key) {
+                self.diagnostics.push(invalid_name(key, pack.file, key_span));
+                continue;
+            }
+            let formula = pack.spans.value(&["values", key, "formula"]).or_else(|| pack.spans.value(&["values", key]));
+            let site = Site { file: pack.file, key: key_span, formula: cell.formula.as_ref().and(formula) };
+            self.cell(format!("{id}.{key}").into(), cell, site, Origin::Pack(id.clone()), None, qualify);
+        }
+        for (name, function) in &pack.raw.functions {
+            let key = pack.spans.key(&["functions", name]).unwrap_or(0..0);
+            let formula_span = pack.spans.value(&["functions", name, "formula"]).unwrap_or(key.clone());
+            if !is_simple_name(name) {
+                self.diagnostics.push(invalid_name(name, pack.file, key));
+                continue;
+            }
+            if let Some(bad) = function.params.iter().find(|p| !is_simple_name(p)) {
+                self.diagnostics.push(invalid_name(bad, pack.file, formula_span));
+                continue;
+            }
+            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span) else { continue };
+            body.rewrite_names(&mut |ident| {
+                if !function.params.contains(&ident.target) {
+                    qualify(ident)
+                }
+            });
+            let def = FunctionDef { name: name.clone(), params: function.params.clone(), body };
+            if let Some((_, other_file, other_span)) = self.functions.get(name) {
+                self.diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(format!("two packs define the function `{name}`"))
+                        .with_labels(vec![
+                            primary(pack.file, key, "defined here"),
+                            secondary(*other_file, other_span.clone(), "and here"),
+                        ])
+                        .with_notes(vec!["help: rename one of them; function names are global".into()]),
+                );
+                continue;
+            }
+            self.functions.insert(name.clone(), (def, pack.file, key));
+        }
+    }
+
+    /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites
+    /// its names, and refuses a name that already exists.
+    fn cell(
+        &mut self,
+        name: Arc<str>,
+        cell: &RawCell,
+        site: Site,
+        origin: Origin,
+        parsed: Option<Expr>,
+        mut rewrite: impl FnMut(&mut formula::Ident),
+    ) {
+        let body = match (cell.value, &cell.formula) {
+            (Some(v), None) => Body::Input(v),
+            (None, Some(text)) => {
+                let span = site.formula.clone().unwrap_or(site.key.clone());
+                let Some(mut expr) = parsed.or_else(|| self.parse(text, site.file, span)) else { return };
+                expr.rewrite_names(&mut rewrite);
+                Body::Formula(expr)
+            }
+            _ => {
+                self.diagnostics.extend(shape_error(&name, cell, &site));
+                return;
+            }
+        };
+        if let Some(existing) = self.cells.get(&name) {
+            self.diagnostics.push(
+                Diagnostic::error()
+                    .with_message(format!("the name `{name}` is defined twice"))
+                    .with_labels(vec![
+                        primary(site.file, site.key.clone(), "defined here"),
+                        secondary(existing.site.file, existing.site.key.clone(), "first defined here"),
+                    ])
+                    .with_notes(vec!["help: rename one of them".into()]),
+            );
+            return;
+        }
+        if !is_finite_input(&body) {
+            self.diagnostics.push(
+                Diagnostic::error()
+                    .with_message(format!("the input `{name}` is not a finite number"))
+                    .with_labels(vec![primary(site.file, site.key.clone(), "this cell")]),
+            );
+            return;
+        }
+        let info = CellInfo {
+            name: name.clone(),
+            unit: cell.unit.clone(),
+            note: cell.note.clone(),
+            source: cell.source.clone(),
+            date: cell.date.clone(),
+            formula: cell.formula.clone(),
+            site,
+            origin,
+            overridden: false,
+        };
+        self.cells.insert(name.clone(), info);
+        self.bodies.push(CellDef { name, body });
+    }
+
+    fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
+        match formula::parse(text) {
+            Ok(expr) => Some(expr),
+            Err(err) => {
+                let mut notes = Vec::new();
+                if let Some(help) = err.help() {
+                    notes.push(format!("help: {help}"));
+                }
+                let label_span = match &err {
+                    formula::FormulaError::SpaceInName { first, second } => {
+                        ident_span(text, span.clone(), &format!("{first} {second}"))
+                    }
+                    _ => span,
+                };
+                self.diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(format!("invalid formula: {err}"))
+                        .with_labels(vec![primary(file, label_span, err.to_string())])
+                        .with_notes(notes),
+                );
+                None
+            }
+        }
+    }
+
+    fn table(&mut self, index: usize, table: &RawTable, file: FileId, spans: &SpanIndex, packs: &[&str]) -> Option<Table> {
+        let i = index.to_string();
+        let at = |path: &[&str]| {
+            let mut full = vec!["tables", i.as_str()];
+            full.extend_from_slice(path);
+            spans.value(&full).unwrap_or(0..0)
+        };
+        if !is_simple_name(&table.name) {
+            self.diagnostics.push(invalid_name(&table.name, file, at(&["name"])));
+            return None;
+        }
+        let layout = match (&table.rows, &table.columns, &table.cells) {
+            (Some(rows), Some(columns), None) => {
+                self.row_table(table, rows, columns, file, &at, packs);
+                Layout::Rows { rows: rows.clone(), columns: columns.keys().cloned().collect() }
+            }
+            (None, None, Some(cells)) => Layout::Cells(cells.iter().map(|c| c.as_str().into()).collect()),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(format!("the table `{}` needs either `rows` and `columns`, or `cells`", table.name))
+                        .with_labels(vec![primary(file, at(&[]), "this table")])
+                        .with_notes(vec![
+                            "help: `rows: [\"gpt3\"], columns: {\"cost\": \"row.params * 2\"}` for one row per pack, or `cells: [\"a\", \"b\"]` for a list".into(),
+                        ]),
+                );
+                return None;
+            }
+        };
+        Some(Table { name: table.name.clone(), title: table.title.clone(), note: table.note.clone(), layout })
+    }
+
+    fn row_table(
+        &mut self,
+        table: &RawTable,
+        rows: &[String],
+        columns: &IndexMap<String, RawCell>,
+        file: FileId,
+        at: &dyn Fn(&[&str]) -> Range<usize>,
+        packs: &[&str],
+    ) {
+        for (r, row) in rows.iter().enumerate() {
+            let is_group = self.cells.keys().any(|k| k.strip_prefix(row.as_str()).is_some_and(|rest| rest.starts_with('.')));
+            if !packs.contains(&row.as_str()) && !is_group {
+                let candidates = packs.iter().copied().map(str::to_string).chain(self.groups());
+                let suggestions = closest(row, candidates.collect::<Vec<_>>().iter().map(|s| s.as_str()));
+                self.diagnostics.push(with_suggestions(
+                    Diagnostic::error()
+                        .with_message(format!("the table row `{row}` names no pack of this workbook and no group of cells"))
+                        .with_labels(vec![primary(file, at(&["rows", &r.to_string()]), "no pack or group by this name")])
+                        .with_notes(vec![format!(
+                            "help: a row is a pack listed in `packs:` (its values read as `row.NAME`) or the prefix of cells named `{row}.NAME`"
+                        )]),
+                    &suggestions,
+                ));
+            }
+        }
+        for (column, cell) in columns {
+            let key = at(&["columns", column]);
+            if !is_simple_name(column) {
+                self.diagnostics.push(invalid_name(column, file, key));
+                continue;
+            }
+            let formula_span = cell.formula.as_ref().map(|_| {
+                let long = at(&["columns", column, "formula"]);
+                if long == (0..0) {
+                    key.clone()
+                } else {
+                    long
+                }
+            });
+            let site = Site { file, key: key.clone(), formula: formula_span.clone() };
+            if let Some(error) = shape_error(column, cell, &site) {
+                self.diagnostics.push(error);
+                continue;
+            }
+            // Parse each column's formula once; every row gets a rewritten copy.
+            let parsed = match &cell.formula {
+                Some(text) if cell.value.is_none() => match self.parse(text, file, formula_span.unwrap_or(key)) {
+                    Some(expr) => Some(expr),
+                    None => continue,
+                },
+                _ => None,
+            };
+            for row in rows {
+                let name = table_cell_name(&table.name, row, column);
+                let origin = Origin::Table { table: table.name.clone(), row: row.clone(), column: column.clone() };
+                let rewrite = |ident: &mut formula::Ident| {
+                    if let Some(rest) = ident.target.strip_prefix("row.") {
+                        ident.target = format!("{row}.{rest}");
+                    } else if columns.contains_key(&ident.target) {
+                        ident.target = table_cell_name(&table.name, row, &ident.target);
+                    }
+                };
+                self.cell(name.into(), cell, site.clone(), origin, parsed.clone(), rewrite);
+            }
+        }
+    }
+
+    fn groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> =
+            self.cells.keys().filter_map(|k| k.rsplit_once('.').map(|(g, _)| g.to_string())).collect();
+        groups.dedup();
+        groups
+    }
+
+    fn check_listed_cells(&mut self, tables: &[Table], file: FileId, spans: &SpanIndex) {
+        for (t, table) in tables.iter().enumerate() {
+            let Layout::Cells(cells) = &table.layout else { continue };
+            for (i, name) in cells.iter().enumerate() {
+                if self.cells.contains_key(name) {
+                    continue;
+                }
+                let span = spans.value(&["tables", &t.to_string(), "cells", &i.to_string()]).unwrap_or(0..0);
+                let suggestions = closest(name, self.cells.keys().map(|k| &**k));
+                self.diagnostics.push(with_suggestions(
+                    Diagnostic::error()
+                        .with_message(format!("the table `{}` lists `{name}`, which is not a cell", table.name))
+                        .with_labels(vec![primary(file, span, "unknown cell")]),
+                    &suggestions,
+                ));
+            }
+        }
+    }
+
+    fn apply_overrides(&mut self, overrides: &[(String, f64)]) {
+        for (name, value) in overrides {
+            match self.cells.get_mut(name.as_str()) {
+                Some(info) => {
+                    info.overridden = true;
+                    if let Some(def) = self.bodies.iter_mut().find(|d| &*d.name == name.as_str()) {
+                        def.body = Body::Input(*value);
+                    }
+                }
+                None => {
+                    let suggestions = closest(name, self.cells.keys().map(|k| &**k));
+                    self.diagnostics.push(with_suggestions(
+                        Diagnostic::error().with_message(format!("--set {name}=...: no cell is named `{name}`")),
+                        &suggestions,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A cell must be exactly one of an input and a formula.
+fn shape_error(name: &str, cell: &RawCell, site: &Site) -> Option<Diagnostic> {
+    let what = match (cell.value, &cell.formula) {
+        (Some(_), Some(_)) => "both a `value` and a `formula`",
+        (None, None) => "neither a `value` nor a `formula`",
+        _ => return None,
+    };
+    Some(
+        Diagnostic::error()
+            .with_message(format!("the cell `{name}` has {what}"))
+            .with_labels(vec![primary(site.file, site.key.clone(), "this cell")])
+            .with_notes(vec![
+                "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell".into(),
+            ]),
+    )
+}
+
+/// A bad column formula is reported once, not once per row.
+fn dedup(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        let first = d.labels.first().map(|l| (l.file_id, l.range.clone()));
+        seen.insert((d.message.clone(), first))
+    });
+    diagnostics
+}
+
+fn is_finite_input(body: &Body) -> bool {
+    match body {
+        Body::Input(v) => v.is_finite(),
+        Body::Formula(_) => true,
+    }
+}
+
+fn table_cell_name(table: &str, row: &str, column: &str) -> String {
+    format!("{table}.{row}.{column}")
+}
+
+/// Cells whose formula is just another name (`row.params`), without a unit of their own,
+/// show that name's unit.
+fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
+    let alias_of: HashMap<&str, &str> = bodies
+        .iter()
+        .filter_map(|d| match &d.body {
+            Body::Formula(Expr::Name(ident)) => Some((&*d.name, ident.target.as_str())),
+            _ => None,
+        })
+        .collect();
+    for def in bodies {
+        if cells.get(&def.name).is_none_or(|c| c.unit.is_some()) {
+            continue;
+        }
+        // Follow a short chain of aliases (a column reading a column reading a pack value).
+        let mut at = &*def.name;
+        let mut unit = None;
+        for _ in 0..8 {
+            let Some(&next) = alias_of.get(at) else { break };
+            unit = cells.get(next).and_then(|c| c.unit.clone());
+            if unit.is_some() {
+                break;
+            }
+            at = next;
+        }
+        if let Some(cell) = cells.get_mut(&def.name) {
+            cell.unit = unit;
+        }
+    }
+}
+
+/// A name is identifier segments joined by dots: `mfu`, `two_stage.words`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && name.split('.').all(is_simple_name)
+}
+
+/// An identifier: letters, digits and `_`, not starting with a digit.
+pub fn is_simple_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn invalid_name(name: &str, file: FileId, span: Range<usize>) -> Diagnostic {
+    let fixed: String = name.chars().map(|c| if c.is_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    Diagnostic::error()
+        .with_message(format!("`{name}` is not a valid name"))
+        .with_labels(vec![primary(file, span, "invalid name")])
+        .with_notes(vec![format!(
+            "help: names are made of letters, digits and `_` (groups joined by `.`), and do not start with a digit: `{}`",
+            fixed.trim_start_matches(|c: char| c.is_ascii_digit())
+        )])
+}
+
+/// Adds "did you mean" to a diagnostic.
+pub fn with_suggestions(diagnostic: Diagnostic, suggestions: &[String]) -> Diagnostic {
+    if suggestions.is_empty() {
+        return diagnostic;
+    }
+    let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+    let mut notes = diagnostic.notes.clone();
+    notes.insert(0, format!("help: did you mean {}?", list.join(" or ")));
+    diagnostic.with_notes(notes)
+}
+
+/// The span of `word` inside the formula string at `span` of the file; the whole string if not found.
+/// `formula` is the formula's text (the string's content).
+pub fn ident_span(formula: &str, span: Range<usize>, word: &str) -> Range<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == ':';
+    let mut from = 0;
+    while let Some(pos) = formula[from..].find(word).map(|p| p + from) {
+        let before = formula[..pos].chars().next_back();
+        let after = formula[pos + word.len()..].chars().next();
+        if !before.is_some_and(is_ident) && !after.is_some_and(is_ident) {
+            // The formula's content starts after the opening quote (and any raw-string prefix).
+            let quote = 1;
+            let start = span.start + quote + pos;
+            return start..(start + word.len()).min(span.end);
+        }
+        from = pos + word.len();
+    }
+    span
+}

@@ -1,0 +1,485 @@
+//! The façade: a workbook loaded with its packs into a model, with its diagnostics.
+//!
+//! `Workspace::load` runs the whole pipeline — read files, parse RON, find packs, resolve
+//! names, build the graph, evaluate — and `Workspace::reload` runs it again after an edit,
+//! updating the model incrementally. Fatal problems (a file that does not parse, a missing
+//! pack) come back as a [`Failure`]; problems inside formulas (an unknown name, a cycle) leave a
+//! model whose affected cells hold error values, listed in [`Workspace::diagnostics`].
+
+use crate::diagnose::build_diagnostics;
+use crate::packs::{builtin_workbooks, is_valid_id, Candidate, PackLocation, SearchPath};
+use crate::raw::{RawPack, RawWorkbook};
+use crate::resolve::{resolve, LoadedPack, Resolved, Workbook};
+use crate::source::{offset_of, primary, secondary, Diagnostic, FileId, Sources};
+use crate::spans::SpanIndex;
+use flopsheet_engine::suggest::closest;
+use flopsheet_engine::{Model, ModelSpec, UpdateReport, Value};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Largest workbook or pack file read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Which workbook to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkbookSource {
+    File(PathBuf),
+    Builtin { path: &'static str, text: &'static str },
+}
+
+#[derive(Debug, Error)]
+pub enum FindError {
+    #[error("no workbook `{arg}`: there is no such file, and no shipped workbook has that name")]
+    NotFound { arg: String, shipped: Vec<String>, suggestions: Vec<String> },
+}
+
+impl WorkbookSource {
+    /// The name of the workbook `flopsheet show` prints when given none.
+    pub const OVERVIEW: &'static str = "overview";
+
+    /// A path to a file, or the name of a shipped workbook (`search_cost`).
+    pub fn find(arg: &str) -> Result<WorkbookSource, FindError> {
+        let path = Path::new(arg);
+        if path.exists() {
+            return Ok(WorkbookSource::File(path.to_path_buf()));
+        }
+        let name = arg.trim_start_matches("workbooks/").trim_end_matches(".ron");
+        if let Some(&(path, text)) = builtin_workbooks().iter().find(|(p, _)| Self::shipped_name(p) == name) {
+            return Ok(WorkbookSource::Builtin { path, text });
+        }
+        let shipped: Vec<String> = builtin_workbooks().iter().map(|(p, _)| Self::shipped_name(p).to_string()).collect();
+        let suggestions = closest(name, shipped.iter().map(|s| s.as_str()));
+        Err(FindError::NotFound { arg: arg.to_string(), shipped, suggestions })
+    }
+
+    /// `search_cost` for `workbooks/search_cost.ron`.
+    pub fn shipped_name(path: &str) -> &str {
+        path.rsplit('/').next().unwrap_or(path).trim_end_matches(".ron")
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            WorkbookSource::File(p) => p.display().to_string(),
+            WorkbookSource::Builtin { path, .. } => format!("<built-in>/{path}"),
+        }
+    }
+
+    /// The folder whose `plugins/` (or an ancestor's) is the workspace plugin folder.
+    fn folder(&self) -> PathBuf {
+        match self {
+            WorkbookSource::File(p) => match p.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            WorkbookSource::Builtin { .. } => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
+    }
+}
+
+/// How to find packs and what to override.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--plugins DIR`, highest precedence first.
+    pub plugin_dirs: Vec<PathBuf>,
+    /// The value of `FLOPSHEET_PLUGIN_PATH`.
+    pub env_path: Option<OsString>,
+    /// The user plugin folder.
+    pub user_dir: Option<PathBuf>,
+    /// `--set NAME=VALUE`: inputs (or formulas) replaced by values for this run.
+    pub overrides: Vec<(String, f64)>,
+}
+
+impl LoadOptions {
+    /// Options with the environment's plugin path and user folder.
+    pub fn from_env(plugin_dirs: Vec<PathBuf>, overrides: Vec<(String, f64)>) -> LoadOptions {
+        LoadOptions {
+            plugin_dirs,
+            env_path: std::env::var_os("FLOPSHEET_PLUGIN_PATH"),
+            user_dir: SearchPath::user_folder(),
+            overrides,
+        }
+    }
+
+    pub fn search_path(&self, source: &WorkbookSource) -> SearchPath {
+        SearchPath::standard(&self.plugin_dirs, self.env_path.as_deref(), self.user_dir.clone(), &source.folder())
+    }
+}
+
+/// A load that could not produce a model.
+pub struct Failure {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read before it failed (still worth watching).
+    pub files: Vec<PathBuf>,
+}
+
+impl Failure {
+    pub fn render(&self, color: bool) -> String {
+        self.sources.render(&self.diagnostics, color)
+    }
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// A loaded workbook: its files, its resolved definitions and the evaluated model.
+pub struct Workspace {
+    pub sources: Sources,
+    pub workbook: Workbook,
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+    spec: ModelSpec,
+    source: WorkbookSource,
+    options: LoadOptions,
+    files: Vec<PathBuf>,
+}
+
+impl Workspace {
+    pub fn load(source: WorkbookSource, options: LoadOptions) -> Result<Workspace, Failure> {
+        let loaded = read_definitions(&source, &options)?;
+        let model = Model::build(&loaded.resolved.spec);
+        let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
+        Ok(Workspace {
+            sources: loaded.sources,
+            workbook: loaded.resolved.workbook,
+            model,
+            diagnostics,
+            spec: loaded.resolved.spec,
+            source,
+            options,
+            files: loaded.files,
+        })
+    }
+
+    /// Reads the files again and brings the model up to date incrementally. If the new
+    /// definitions fail to load, or build with errors, the last good model stays in place and
+    /// the failure is returned.
+    pub fn reload(&mut self) -> Result<UpdateReport, Failure> {
+        let loaded = read_definitions(&self.source, &self.options)?;
+        self.files = loaded.files.clone();
+        let report = self.model.update(&loaded.resolved.spec);
+        let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
+        if diagnostics.iter().any(is_error) {
+            self.model.update(&self.spec);
+            return Err(Failure { sources: loaded.sources, diagnostics, files: loaded.files });
+        }
+        self.sources = loaded.sources;
+        self.workbook = loaded.resolved.workbook;
+        self.spec = loaded.resolved.spec;
+        self.diagnostics = diagnostics;
+        Ok(report)
+    }
+
+    pub fn source(&self) -> &WorkbookSource {
+        &self.source
+    }
+
+    /// The files on disk this workspace read: the workbook and its packs.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(is_error)
+    }
+
+    pub fn render_diagnostics(&self, color: bool) -> String {
+        self.sources.render(&self.diagnostics, color)
+    }
+
+    /// The value of a cell by name; an unknown name gets "did you mean".
+    pub fn value(&self, name: &str) -> Result<Value, UnknownCell> {
+        self.model.id(name).map(|id| self.model.value(id)).ok_or_else(|| self.unknown(name))
+    }
+
+    pub fn unknown(&self, name: &str) -> UnknownCell {
+        UnknownCell {
+            name: name.to_string(),
+            suggestions: closest(name, self.workbook.cells.keys().map(|k| &**k)),
+        }
+    }
+}
+
+fn is_error(d: &Diagnostic) -> bool {
+    d.severity >= codespan_reporting::diagnostic::Severity::Error
+}
+
+/// A name asked for on the command line that is not a cell.
+#[derive(Debug, Clone, Error)]
+#[error("no cell is named `{name}`{}", did_you_mean(suggestions))]
+pub struct UnknownCell {
+    pub name: String,
+    pub suggestions: Vec<String>,
+}
+
+fn did_you_mean(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        format!("; did you mean {}?", list.join(" or "))
+    }
+}
+
+struct Loaded {
+    sources: Sources,
+    resolved: Resolved,
+    files: Vec<PathBuf>,
+}
+
+/// Reads the workbook and its packs and resolves them.
+fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Loaded, Failure> {
+    let mut sources = Sources::default();
+    let mut files = Vec::new();
+    let fail = |sources, diagnostics, files| Err(Failure { sources, diagnostics, files });
+    let text: Arc<str> = match source {
+        WorkbookSource::File(path) => {
+            files.push(path.clone());
+            match read_text(path) {
+                Ok(text) => text,
+                Err(d) => return fail(sources, vec![d], files),
+            }
+        }
+        WorkbookSource::Builtin { text, .. } => Arc::from(*text),
+    };
+    let file = sources.add(source.display(), text.clone());
+    let raw: RawWorkbook = match parse_ron(&sources, file, "Workbook") {
+        Ok(raw) => raw,
+        Err(d) => return fail(sources, vec![d], files),
+    };
+    let spans = SpanIndex::new(&text);
+    let mut diagnostics = duplicate_keys(&spans, file);
+
+    let search = options.search_path(source);
+    let candidates = search.candidates();
+    let mut packs: Vec<LoadedPack> = Vec::new();
+    for (i, id) in raw.packs.iter().enumerate() {
+        let span = spans.value(&["packs", &i.to_string()]).unwrap_or(0..0);
+        match find_pack(id, &candidates, &search, file, span.clone()) {
+            Err(d) => diagnostics.push(d),
+            Ok(candidate) => {
+                if packs.iter().any(|p| &p.raw.id == id) {
+                    diagnostics.push(
+                        Diagnostic::error()
+                            .with_message(format!("the pack `{id}` is listed twice"))
+                            .with_labels(vec![primary(file, span, "listed again here")]),
+                    );
+                    continue;
+                }
+                match load_pack(&mut sources, candidate, &mut files) {
+                    Ok(pack) => packs.push(pack),
+                    Err(mut d) => diagnostics.append(&mut d),
+                }
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return fail(sources, diagnostics, files);
+    }
+    match resolve(&raw, file, &spans, &packs, &options.overrides) {
+        Ok(resolved) => Ok(Loaded { sources, resolved, files }),
+        Err(diagnostics) => fail(sources, diagnostics, files),
+    }
+}
+
+fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
+    let io_error = |e: std::io::Error| {
+        Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()))
+    };
+    let size = std::fs::metadata(path).map_err(io_error)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Diagnostic::error()
+            .with_message(format!("{} is {size} bytes; the limit is {MAX_FILE_BYTES}", path.display()))
+            .with_notes(vec!["help: is this really a workbook or pack? Split a generated model into several files.".into()]));
+    }
+    let bytes = std::fs::read(path).map_err(io_error)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text.into()),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes());
+            let line = text[..valid.min(text.len())].matches('\n').count() + 1;
+            let column = text[..valid.min(text.len())].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(Diagnostic::error()
+                .with_message(format!("{}:{line}:{column}: the file is not valid UTF-8 (byte offset {valid})", path.display()))
+                .with_notes(vec!["help: save the file as UTF-8 text".into()]))
+        }
+    }
+}
+
+/// Deserializes a RON file, turning RON's error into a diagnostic with a span.
+fn parse_ron<T: DeserializeOwned>(sources: &Sources, file: FileId, expected: &str) -> Result<T, Diagnostic> {
+    let text = sources.text(file);
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str(text).map_err(|e| {
+        let start = offset_of(text, e.span.start.line, e.span.start.col);
+        let mut end = offset_of(text, e.span.end.line, e.span.end.col);
+        if end <= start {
+            end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+        }
+        let (message, help) = describe_ron_error(&e.code, expected, text);
+        let mut d = Diagnostic::error().with_message(message.clone()).with_labels(vec![primary(file, start..end, message)]);
+        if let Some(help) = help {
+            d = d.with_notes(vec![format!("help: {help}")]);
+        }
+        d
+    })
+}
+
+fn describe_ron_error(code: &ron::Error, expected: &str, text: &str) -> (String, Option<String>) {
+    use ron::Error as E;
+    match code {
+        E::NoSuchStructField { expected: fields, found, .. } => {
+            let suggestions = closest(found, fields.iter().copied());
+            let hint = match suggestions.first() {
+                Some(s) => format!("did you mean `{s}`? "),
+                None => String::new(),
+            };
+            (format!("unknown field `{found}`"), Some(format!("{hint}the fields here are: {}", fields.join(", "))))
+        }
+        E::MissingStructField { field, outer } => (
+            format!("missing field `{field}`{}", outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()),
+            Some(format!("add `{field}: ...`")),
+        ),
+        E::Eof if text.trim().is_empty() => (
+            "the file is empty".into(),
+            Some(format!("a {} file starts with `{expected}(`; see docs/formats.md", expected.to_lowercase())),
+        ),
+        E::Eof => ("unexpected end of file".into(), Some("a bracket or parenthesis is not closed".into())),
+        E::ExpectedDifferentStructName { expected: want, found } => (
+            format!("expected `{want}(...)`, found `{found}(...)`"),
+            Some(format!("this command reads a {} file", want.to_lowercase())),
+        ),
+        E::ExpectedFloat | E::ExpectedInteger => ("expected a number here".into(), None),
+        E::ExpectedString | E::ExpectedStringEnd => ("expected a string in double quotes here".into(), None),
+        E::ExceededRecursionLimit => ("the file nests too deeply".into(), None),
+        other => (other.to_string(), None),
+    }
+}
+
+/// Keys written twice in one map are an error: serde would silently keep only the last.
+fn duplicate_keys(spans: &SpanIndex, file: FileId) -> Vec<Diagnostic> {
+    spans
+        .duplicates
+        .iter()
+        .map(|d| {
+            Diagnostic::error()
+                .with_message(format!("`{}` is written twice", d.key))
+                .with_labels(vec![primary(file, d.second.clone(), "written again here"), secondary(file, d.first.clone(), "first here")])
+                .with_notes(vec!["help: keep one; the second would silently replace the first".into()])
+        })
+        .collect()
+}
+
+fn find_pack<'c>(
+    id: &str,
+    candidates: &'c [Candidate],
+    search: &SearchPath,
+    file: FileId,
+    span: std::ops::Range<usize>,
+) -> Result<&'c Candidate, Diagnostic> {
+    if !is_valid_id(id) {
+        return Err(Diagnostic::error()
+            .with_message(format!("`{id}` is not a pack id"))
+            .with_labels(vec![primary(file, span, "not a pack id")])
+            .with_notes(vec!["help: a pack id is a plain name like `h100_sxm` (letters, digits, `_`), never a path".into()]));
+    }
+    let matching: Vec<&Candidate> = candidates.iter().filter(|c| c.id == id).collect();
+    let Some(first) = matching.first() else {
+        let ids: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
+        let folders: Vec<String> = search.folders().iter().map(|(l, p)| format!("{} ({})", p.display(), l.describe())).collect();
+        let mut notes = vec![format!(
+            "help: add `{id}.ron` to a plugin folder; searched: {}{}built-in packs",
+            folders.join(", "),
+            if folders.is_empty() { "" } else { ", " }
+        )];
+        let suggestions = closest(id, ids.into_iter());
+        if !suggestions.is_empty() {
+            notes.insert(0, format!("help: did you mean {}?", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")));
+        }
+        return Err(Diagnostic::error()
+            .with_message(format!("no pack `{id}` on the search path"))
+            .with_labels(vec![primary(file, span, "unknown pack")])
+            .with_notes(notes));
+    };
+    let same_level: Vec<String> =
+        matching.iter().filter(|c| c.level == first.level).map(|c| c.location.display()).collect();
+    if same_level.len() > 1 {
+        return Err(Diagnostic::error()
+            .with_message(format!("two packs have the id `{id}`: {}", same_level.join(" and ")))
+            .with_labels(vec![primary(file, span, "ambiguous pack")])
+            .with_notes(vec!["help: remove or rename one of the files; a pack's id is its file name".into()]));
+    }
+    Ok(first)
+}
+
+fn load_pack(sources: &mut Sources, candidate: &Candidate, files: &mut Vec<PathBuf>) -> Result<LoadedPack, Vec<Diagnostic>> {
+    let text: Arc<str> = match &candidate.location {
+        PackLocation::File(path) => {
+            files.push(path.clone());
+            read_text(path).map_err(|d| vec![d])?
+        }
+        PackLocation::Builtin { text, .. } => Arc::from(*text),
+    };
+    let file = sources.add(candidate.location.display(), text.clone());
+    let raw: RawPack = parse_ron(sources, file, "Pack").map_err(|d| vec![d])?;
+    let spans = SpanIndex::new(&text);
+    let mut diagnostics = duplicate_keys(&spans, file);
+    if raw.id != candidate.id {
+        diagnostics.push(
+            Diagnostic::error()
+                .with_message(format!("the pack in `{}.ron` has the id `{}`", candidate.id, raw.id))
+                .with_labels(vec![primary(file, spans.value(&["id"]).unwrap_or(0..0), "does not match the file name")])
+                .with_notes(vec![format!(
+                    "help: a pack's id is its file name: rename the file to `{}.ron` or set `id: \"{}\"`",
+                    raw.id, candidate.id
+                )]),
+        );
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let location = format!("{} ({})", candidate.location.display(), candidate.level.describe());
+    Ok(LoadedPack { raw, file, spans, location })
+}
+
+/// Every pack on the search path, parsed, for `flopsheet packs`: id → (candidates in
+/// precedence order, the parsed winner or its diagnostics).
+pub fn list_packs(search: &SearchPath) -> Vec<PackListing> {
+    let mut by_id: HashMap<String, Vec<Candidate>> = HashMap::new();
+    let mut order = Vec::new();
+    for c in search.candidates() {
+        if !by_id.contains_key(&c.id) {
+            order.push(c.id.clone());
+        }
+        by_id.entry(c.id.clone()).or_default().push(c);
+    }
+    order.sort();
+    order
+        .into_iter()
+        .map(|id| {
+            let candidates = by_id.remove(&id).unwrap_or_default();
+            let mut sources = Sources::default();
+            let mut files = Vec::new();
+            let loaded = load_pack(&mut sources, &candidates[0], &mut files)
+                .map(|p| p.raw)
+                .map_err(|d| sources.render(&d, false));
+            PackListing { id, candidates, pack: loaded }
+        })
+        .collect()
+}
+
+/// One id on the search path.
+pub struct PackListing {
+    pub id: String,
+    /// Every file with this id, the one in use first.
+    pub candidates: Vec<Candidate>,
+    pub pack: Result<RawPack, String>,
+}

@@ -1,0 +1,87 @@
+//! `explain`: a cell's formula, its inputs with their sources, and the tree of precedents down
+//! to the pack values.
+
+use crate::number::format_value;
+use crate::tables::raw;
+use flopsheet_engine::CellId;
+use flopsheet_load::{Origin, Workspace};
+use std::collections::HashSet;
+
+/// Deepest level of the precedent tree printed.
+const MAX_DEPTH: usize = 24;
+
+pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
+    let id = ws.model.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
+    let info = &ws.workbook.cells[name];
+    let value = ws.model.value(id);
+    let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit.as_deref()), raw(value));
+    let site = ws.sources.location(info.site.file, info.site.formula.clone().unwrap_or(info.site.key.clone()).start);
+    match (&info.formula, info.overridden) {
+        (_, true) => out.push_str("  input, overridden by --set for this run\n"),
+        (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
+        (None, false) => out.push_str("  input\n"),
+    }
+    out.push_str(&format!("  defined at {site}"));
+    match &info.origin {
+        Origin::Table { table, row, column } => out.push_str(&format!(" (table `{table}`, row `{row}`, column `{column}`)\n")),
+        Origin::Pack(p) => out.push_str(&format!(" (pack `{p}`)\n")),
+        Origin::Workbook => out.push('\n'),
+    }
+    describe(ws, id, "  ", &mut out);
+
+    let precedents = ws.model.precedents(id);
+    if !precedents.is_empty() {
+        out.push_str("\nreads:\n");
+        for &p in precedents {
+            out.push_str(&format!("  {}\n", line(ws, p)));
+        }
+        out.push_str("\nprecedents, down to the inputs:\n");
+        out.push_str(&format!("{}\n", line(ws, id)));
+        let mut shown = HashSet::new();
+        tree(ws, id, "", 0, &mut shown, &mut out);
+    }
+    Ok(out)
+}
+
+/// `name = value   ← formula` or `[input; source, date]`.
+fn line(ws: &Workspace, id: CellId) -> String {
+    let name = ws.model.name(id);
+    let info = &ws.workbook.cells[name];
+    let value = format_value(ws.model.value(id), info.unit.as_deref());
+    match (&info.formula, info.overridden) {
+        (Some(f), false) => format!("{name} = {value}   ← {f}"),
+        _ => {
+            let mut tags = vec!["input".to_string()];
+            tags.extend(info.source.clone());
+            tags.extend(info.date.clone());
+            format!("{name} = {value}   [{}]", tags.join("; "))
+        }
+    }
+}
+
+fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
+    let info = &ws.workbook.cells[ws.model.name(id)];
+    if let Some(unit) = &info.unit {
+        out.push_str(&format!("{indent}unit: {unit}\n"));
+    }
+    if let Some(note) = &info.note {
+        out.push_str(&format!("{indent}note: {note}\n"));
+    }
+    if let Some(source) = &info.source {
+        out.push_str(&format!("{indent}source: {source}{}\n", info.date.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()));
+    }
+}
+
+fn tree(ws: &Workspace, id: CellId, prefix: &str, depth: usize, shown: &mut HashSet<CellId>, out: &mut String) {
+    let precedents = ws.model.precedents(id);
+    for (i, &p) in precedents.iter().enumerate() {
+        let last = i + 1 == precedents.len();
+        let (branch, next) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+        let repeated = !ws.model.precedents(p).is_empty() && !shown.insert(p);
+        let suffix = if repeated { "   (expanded above)" } else { "" };
+        out.push_str(&format!("{prefix}{branch}{}{suffix}\n", line(ws, p)));
+        if !repeated && depth < MAX_DEPTH {
+            tree(ws, p, &format!("{prefix}{next}"), depth + 1, shown, out);
+        }
+    }
+}

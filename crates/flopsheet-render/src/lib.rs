@@ -1,0 +1,11 @@
+//! Presenting a flopsheet workspace: numbers formatted by unit, tables as text, Markdown, CSV
+//! or JSON, raw values for scripts, and `explain`'s tree of precedents. No file I/O: every
+//! function returns a `String` for the caller to print.
+
+pub mod explain;
+pub mod number;
+pub mod tables;
+
+pub use explain::explain;
+pub use number::{format_number, format_value};
+pub use tables::{raw, render, select, values, Format, Style};

@@ -1,0 +1,154 @@
+//! Numbers formatted by unit, the way an analyst writes them: `$1.40M`, `3.15e23 FLOP`,
+//! `3.5 TB`, `46.2%`, `275 TFLOP/s`.
+
+use flopsheet_engine::Value;
+
+/// A cell's value for display: the number by its unit, or the error code.
+pub fn format_value(value: Value, unit: Option<&str>) -> String {
+    match value {
+        Value::Num(n) => format_number(n, unit),
+        Value::Err(e) => e.kind.code().to_string(),
+    }
+}
+
+/// Formats `n` for `unit`; see the module docs.
+pub fn format_number(n: f64, unit: Option<&str>) -> String {
+    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
+        return general(n);
+    };
+    match unit {
+        "USD" | "$" => money(n, ""),
+        "%" => format!("{}%", trim(&sig(n * 100.0, 3))),
+        "x" | "×" => format!("{}×", trim(&sig(n, 3))),
+        "FLOP" => format!("{} FLOP", scientific_above(n, 1e6)),
+        "B" | "B/s" | "FLOP/s" | "W" | "Wh" | "J" | "FLOP/J" => si(n, unit),
+        "params" | "tokens" => format!("{} {unit}", short_scale(n)),
+        _ => match unit.strip_prefix("USD/") {
+            Some(per) => money(n, &format!("/{per}")),
+            // Other counts: `14,050 words`, `2.12T searches`.
+            None if n.abs() >= 1e9 => format!("{} {unit}", short_scale(n)),
+            None => format!("{} {unit}", general(n)),
+        },
+    }
+}
+
+/// Three significant figures, keeping trailing zeros: `1.40`, `0.00957`, `312`.
+fn sig(n: f64, digits: i32) -> String {
+    if n == 0.0 || !n.is_finite() {
+        return format!("{n}");
+    }
+    let magnitude = n.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    let rounded = format!("{n:.decimals$}");
+    // Rounding can add a digit (9.996 → 10.00); take one decimal fewer then.
+    if decimals > 0 && rounded.trim_start_matches('-').replace('.', "").trim_start_matches('0').len() > digits as usize {
+        format!("{n:.0$}", decimals - 1)
+    } else {
+        rounded
+    }
+}
+
+fn trim(s: &str) -> String {
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// `$1.40M`, `$2.03/h`, `$0.00957`, `$4.44e-18/FLOP`.
+fn money(n: f64, per: &str) -> String {
+    let sign = if n < 0.0 { "-" } else { "" };
+    let a = n.abs();
+    let body = if a != 0.0 && a < 1e-4 {
+        format!("{a:.2e}")
+    } else {
+        match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")].iter().find(|(s, _)| a >= *s) {
+            Some((scale, suffix)) => format!("{}{suffix}", sig(a / scale, 3)),
+            None => sig(a, 3),
+        }
+    };
+    format!("{sign}${body}{per}")
+}
+
+/// SI prefixes on a base unit: `3.5 TB`, `275 TFLOP/s`, `1.29 GWh`.
+fn si(n: f64, unit: &str) -> String {
+    let a = n.abs();
+    let prefixes = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+    match prefixes.iter().find(|(s, _)| a >= *s) {
+        Some((scale, p)) if a < 1e21 => format!("{} {p}{unit}", trim(&sig(n / scale, 3))),
+        _ if a >= 1e21 => format!("{n:.2e} {unit}"),
+        _ => format!("{} {unit}", trim(&sig(n, 3))),
+    }
+}
+
+/// Counts with K/M/B/T: `175B`, `1.4T`, `340M`.
+fn short_scale(n: f64) -> String {
+    let a = n.abs();
+    match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")].iter().find(|(s, _)| a >= *s) {
+        Some((scale, suffix)) if a < 1e15 => format!("{}{suffix}", trim(&sig(n / scale, 3))),
+        _ => general(n),
+    }
+}
+
+fn scientific_above(n: f64, above: f64) -> String {
+    if n.abs() >= above {
+        format!("{n:.2e}")
+    } else {
+        general(n)
+    }
+}
+
+/// Plain numbers: up to four significant figures with thousands separators, scientific when
+/// very large or very small.
+pub fn general(n: f64) -> String {
+    let a = n.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    if !(1e-4..1e9).contains(&a) {
+        return format!("{n:.3e}");
+    }
+    let s = trim(&sig(n, 4));
+    group_thousands(&s)
+}
+
+fn group_thousands(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number as f;
+
+    #[test]
+    fn formats_by_unit() {
+        assert_eq!(f(1_398_072.05, Some("USD")), "$1.40M");
+        assert_eq!(f(11_216_529.4, Some("USD")), "$11.2M");
+        assert_eq!(f(0.0095667, Some("USD")), "$0.00957");
+        assert_eq!(f(2.03, Some("USD/h")), "$2.03/h");
+        assert_eq!(f(3.15e23, Some("FLOP")), "3.15e23 FLOP");
+        assert_eq!(f(3.5e12, Some("B")), "3.5 TB");
+        assert_eq!(f(0.462, Some("%")), "46.2%");
+        assert_eq!(f(275e12, Some("FLOP/s")), "275 TFLOP/s");
+        assert_eq!(f(175e9, Some("params")), "175B params");
+        assert_eq!(f(2.169, Some("x")), "2.17×");
+        assert_eq!(f(3_552_000.0, Some("h")), "3,552,000 h");
+        assert_eq!(f(44.0, None), "44");
+        assert_eq!(f(0.5, None), "0.5");
+        assert_eq!(f(9.9996, Some("USD")), "$10.0");
+        assert_eq!(f(4.4e-18, Some("USD/FLOP")), "$4.40e-18/FLOP");
+    }
+}

@@ -1,0 +1,194 @@
+//! One function per subcommand. Each returns what to print and the exit code; `main` does
+//! the printing.
+
+use crate::cli::{Command, GetFormat, OutputFormat, PackArgs};
+use flopsheet_load::{list_packs, LoadOptions, Workspace, WorkbookSource};
+use flopsheet_render::{Format, Style};
+
+/// What a command produced.
+#[derive(Default)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn ok(stdout: String) -> Outcome {
+        Outcome { stdout, ..Outcome::default() }
+    }
+
+    fn error(stderr: String) -> Outcome {
+        Outcome { stderr, code: 1, ..Outcome::default() }
+    }
+}
+
+pub fn run(command: Command, color: bool) -> Outcome {
+    match command {
+        Command::Show { load, table, format, width } => {
+            show(load.workbook.as_deref(), &load.options, table.as_deref(), format, width, color)
+        }
+        Command::Get { workbook, names, options, format } => get(&workbook, &names, &options, format, color),
+        Command::Explain { workbook, name, options } => explain(&workbook, &name, &options, color),
+        Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
+        Command::Packs { values, dir, options } => packs(values, dir, &options),
+        Command::Workbooks => workbooks(),
+    }
+}
+
+/// Loads a workbook; on failure, the outcome to return.
+pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
+    let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(|e| {
+        let flopsheet_load::FindError::NotFound { shipped, suggestions, .. } = &e;
+        let mut message = format!("error: {e}\n");
+        if let Some(s) = suggestions.first() {
+            message.push_str(&format!("help: did you mean `{s}`?\n"));
+        }
+        message.push_str(&format!("help: the shipped workbooks are: {}\n", shipped.join(", ")));
+        Outcome::error(message)
+    })?;
+    let load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
+    Workspace::load(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))
+}
+
+fn show(
+    workbook: Option<&str>,
+    options: &PackArgs,
+    table: Option<&str>,
+    format: OutputFormat,
+    width: Option<u16>,
+    color: bool,
+) -> Outcome {
+    let ws = match load(workbook, options, color) {
+        Ok(ws) => ws,
+        Err(outcome) => return outcome,
+    };
+    let tables = match flopsheet_render::select(&ws, table) {
+        Ok(t) => t,
+        Err(e) => return Outcome::error(format!("error: {e}\n")),
+    };
+    let style = Style { width, ..Style::default() };
+    let stdout = flopsheet_render::render(&ws, &tables, format_of(format), &style);
+    finish(&ws, stdout, color)
+}
+
+/// Prints the workbook's diagnostics (if any) to stderr and sets the exit code from them.
+fn finish(ws: &Workspace, stdout: String, color: bool) -> Outcome {
+    let code = u8::from(ws.has_errors());
+    Outcome { stdout, stderr: ws.render_diagnostics(color), code }
+}
+
+pub fn format_of(format: OutputFormat) -> Format {
+    match format {
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Csv => Format::Csv,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Markdown => Format::Markdown,
+    }
+}
+
+fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Outcome {
+    let ws = match load(Some(workbook), options, color) {
+        Ok(ws) => ws,
+        Err(outcome) => return outcome,
+    };
+    let format = if format == GetFormat::Json { Format::Json } else { Format::Table };
+    match flopsheet_render::values(&ws, names, format) {
+        Ok(stdout) => {
+            let mut outcome = finish(&ws, stdout, color);
+            // A value asked for that is an error fails the command, whatever else is fine.
+            if names.iter().any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_)))) {
+                outcome.code = 1;
+            }
+            outcome
+        }
+        Err(e) => Outcome::error(format!("error: {e}\n")),
+    }
+}
+
+fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Outcome {
+    let ws = match load(Some(workbook), options, color) {
+        Ok(ws) => ws,
+        Err(outcome) => return outcome,
+    };
+    match flopsheet_render::explain(&ws, name) {
+        Ok(text) => finish(&ws, text, color),
+        Err(e) => Outcome::error(format!("error: {e}\n")),
+    }
+}
+
+fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Outcome {
+    let ws = match load(workbook, options, color) {
+        Ok(ws) => ws,
+        Err(outcome) => return outcome,
+    };
+    let mut outcome = finish(&ws, String::new(), color);
+    if outcome.code == 0 {
+        outcome.stdout = format!(
+            "{}: ok ({} cells, {} packs, {} tables)\n",
+            ws.source().display(),
+            ws.model.len(),
+            ws.workbook.packs.len(),
+            ws.workbook.tables.len()
+        );
+    }
+    outcome
+}
+
+fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Outcome {
+    let load_options = LoadOptions::from_env(options.plugins.clone(), Vec::new());
+    let dir = dir.unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| ".".into()));
+    let source = WorkbookSource::File(dir.join("_"));
+    let search = load_options.search_path(&source);
+    let mut out = String::from("search path (highest precedence first):\n");
+    for (level, folder) in search.folders() {
+        out.push_str(&format!("  {:<22} {}\n", level.describe(), folder.display()));
+    }
+    out.push_str(&format!("  {:<22} {}\n\n", "built in", "(packs shipped with flopsheet)"));
+    let mut stderr = String::new();
+    for listing in list_packs(&search) {
+        let winner = &listing.candidates[0];
+        match &listing.pack {
+            Ok(pack) => {
+                out.push_str(&format!(
+                    "{:<16} {:<9} {:<44} {} ({})\n",
+                    listing.id,
+                    pack.kind.to_string(),
+                    pack.name,
+                    winner.location.display(),
+                    winner.level.describe()
+                ));
+                if show_values {
+                    for (name, cell) in &pack.values {
+                        let shown = match (&cell.value, &cell.formula) {
+                            (Some(v), _) => flopsheet_render::format_number(*v, cell.unit.as_deref()),
+                            (None, Some(f)) => format!("= {f}"),
+                            _ => String::new(),
+                        };
+                        out.push_str(&format!("    {}.{name:<34} {shown}\n", listing.id));
+                    }
+                }
+            }
+            Err(rendered) => stderr.push_str(rendered),
+        }
+        for shadowed in &listing.candidates[1..] {
+            out.push_str(&format!(
+                "{:<16} shadows {} ({})\n",
+                "",
+                shadowed.location.display(),
+                shadowed.level.describe()
+            ));
+        }
+    }
+    let code = u8::from(!stderr.is_empty());
+    Outcome { stdout: out, stderr, code }
+}
+
+fn workbooks() -> Outcome {
+    let mut out = String::new();
+    for (path, text) in flopsheet_load::packs::builtin_workbooks() {
+        let title = text.lines().find_map(|l| l.trim().strip_prefix("title:")).unwrap_or("").trim().trim_end_matches(',');
+        out.push_str(&format!("{:<16} {}\n", WorkbookSource::shipped_name(path), title.trim_matches('"')));
+    }
+    Outcome::ok(out)
+}
