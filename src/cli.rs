@@ -4,8 +4,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "flopsheet", version, about = "A spreadsheet-style workspace for the economics of large language models")]
-#[command(after_help = "Exit codes: 0 success; 1 the workbook has errors (or a value asked for is an error); 2 bad usage.")]
+#[command(
+    name = "flopsheet",
+    version,
+    about = "A spreadsheet-style workspace for the economics of large language models"
+)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 the workbook has errors (or a value asked for is an error); 2 bad usage."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -109,7 +115,9 @@ pub enum GetFormat {
 }
 
 fn parse_override(arg: &str) -> Result<(String, f64), String> {
-    let (name, value) = arg.split_once('=').ok_or_else(|| format!("`{arg}` is not NAME=VALUE (e.g. `mfu=0.35`)"))?;
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not NAME=VALUE (e.g. `mfu=0.35`)"))?;
     let number: f64 = value
         .trim()
         .replace('_', "")

@@ -2,7 +2,7 @@
 //! the printing.
 
 use crate::cli::{Command, GetFormat, OutputFormat, PackArgs};
-use flopsheet_load::{list_packs, LoadOptions, Workspace, WorkbookSource};
+use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::{Format, Style};
 
 /// What a command produced.
@@ -15,21 +15,47 @@ pub struct Outcome {
 
 impl Outcome {
     fn ok(stdout: String) -> Outcome {
-        Outcome { stdout, ..Outcome::default() }
+        Outcome {
+            stdout,
+            ..Outcome::default()
+        }
     }
 
     fn error(stderr: String) -> Outcome {
-        Outcome { stderr, code: 1, ..Outcome::default() }
+        Outcome {
+            stderr,
+            code: 1,
+            ..Outcome::default()
+        }
     }
 }
 
 pub fn run(command: Command, color: bool) -> Outcome {
     match command {
-        Command::Show { load, table, format, width } => {
-            show(load.workbook.as_deref(), &load.options, table.as_deref(), format, width, color)
-        }
-        Command::Get { workbook, names, options, format } => get(&workbook, &names, &options, format, color),
-        Command::Explain { workbook, name, options } => explain(&workbook, &name, &options, color),
+        Command::Show {
+            load,
+            table,
+            format,
+            width,
+        } => show(
+            load.workbook.as_deref(),
+            &load.options,
+            table.as_deref(),
+            format,
+            width,
+            color,
+        ),
+        Command::Get {
+            workbook,
+            names,
+            options,
+            format,
+        } => get(&workbook, &names, &options, format, color),
+        Command::Explain {
+            workbook,
+            name,
+            options,
+        } => explain(&workbook, &name, &options, color),
         Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
@@ -39,7 +65,9 @@ pub fn run(command: Command, color: bool) -> Outcome {
 /// Loads a workbook; on failure, the outcome to return.
 pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
     let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(|e| {
-        let flopsheet_load::FindError::NotFound { shipped, suggestions, .. } = &e;
+        let flopsheet_load::FindError::NotFound {
+            shipped, suggestions, ..
+        } = &e;
         let mut message = format!("error: {e}\n");
         if let Some(s) = suggestions.first() {
             message.push_str(&format!("help: did you mean `{s}`?\n"));
@@ -67,7 +95,10 @@ fn show(
         Ok(t) => t,
         Err(e) => return Outcome::error(format!("error: {e}\n")),
     };
-    let style = Style { width, ..Style::default() };
+    let style = Style {
+        width,
+        ..Style::default()
+    };
     let stdout = flopsheet_render::render(&ws, &tables, format_of(format), &style);
     finish(&ws, stdout, color)
 }
@@ -75,7 +106,11 @@ fn show(
 /// Prints the workbook's diagnostics (if any) to stderr and sets the exit code from them.
 fn finish(ws: &Workspace, stdout: String, color: bool) -> Outcome {
     let code = u8::from(ws.has_errors());
-    Outcome { stdout, stderr: ws.render_diagnostics(color), code }
+    Outcome {
+        stdout,
+        stderr: ws.render_diagnostics(color),
+        code,
+    }
 }
 
 pub fn format_of(format: OutputFormat) -> Format {
@@ -92,12 +127,19 @@ fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, 
         Ok(ws) => ws,
         Err(outcome) => return outcome,
     };
-    let format = if format == GetFormat::Json { Format::Json } else { Format::Table };
+    let format = if format == GetFormat::Json {
+        Format::Json
+    } else {
+        Format::Table
+    };
     match flopsheet_render::values(&ws, names, format) {
         Ok(stdout) => {
             let mut outcome = finish(&ws, stdout, color);
             // A value asked for that is an error fails the command, whatever else is fine.
-            if names.iter().any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_)))) {
+            if names
+                .iter()
+                .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))))
+            {
                 outcome.code = 1;
             }
             outcome
@@ -144,7 +186,10 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
     for (level, folder) in search.folders() {
         out.push_str(&format!("  {:<22} {}\n", level.describe(), folder.display()));
     }
-    out.push_str(&format!("  {:<22} {}\n\n", "built in", "(packs shipped with flopsheet)"));
+    out.push_str(&format!(
+        "  {:<22} {}\n\n",
+        "built in", "(packs shipped with flopsheet)"
+    ));
     let mut stderr = String::new();
     for listing in list_packs(&search) {
         let winner = &listing.candidates[0];
@@ -181,14 +226,27 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         }
     }
     let code = u8::from(!stderr.is_empty());
-    Outcome { stdout: out, stderr, code }
+    Outcome {
+        stdout: out,
+        stderr,
+        code,
+    }
 }
 
 fn workbooks() -> Outcome {
     let mut out = String::new();
     for (path, text) in flopsheet_load::packs::builtin_workbooks() {
-        let title = text.lines().find_map(|l| l.trim().strip_prefix("title:")).unwrap_or("").trim().trim_end_matches(',');
-        out.push_str(&format!("{:<16} {}\n", WorkbookSource::shipped_name(path), title.trim_matches('"')));
+        let title = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("title:"))
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches(',');
+        out.push_str(&format!(
+            "{:<16} {}\n",
+            WorkbookSource::shipped_name(path),
+            title.trim_matches('"')
+        ));
     }
     Outcome::ok(out)
 }

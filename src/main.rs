@@ -13,11 +13,15 @@ fn main() -> ExitCode {
     let color = match cli.color {
         cli::Color::Always => true,
         cli::Color::Never => false,
-        cli::Color::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none(),
+        cli::Color::Auto => {
+            std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let outcome = commands::run(cli.command, color);
     let mut stdout = std::io::stdout().lock();
-    let written = stdout.write_all(outcome.stdout.as_bytes()).and_then(|()| stdout.flush());
+    let written = stdout
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|()| stdout.flush());
     if !outcome.stderr.is_empty() {
         let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     }

@@ -29,7 +29,12 @@ fn main() {
         for file in files {
             let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
             let absolute = file.canonicalize().unwrap();
-            writeln!(generated, "    ({relative:?}, include_str!({:?})),", absolute.display().to_string()).unwrap();
+            writeln!(
+                generated,
+                "    ({relative:?}, include_str!({:?})),",
+                absolute.display().to_string()
+            )
+            .unwrap();
         }
         writeln!(generated, "];").unwrap();
     }

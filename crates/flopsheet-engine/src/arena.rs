@@ -12,7 +12,11 @@ pub(crate) struct Arena<T> {
 
 impl<T: Copy> Arena<T> {
     pub fn new() -> Self {
-        Arena { items: Vec::new(), ranges: Vec::new(), garbage: 0 }
+        Arena {
+            items: Vec::new(),
+            ranges: Vec::new(),
+            garbage: 0,
+        }
     }
 
     pub fn get(&self, id: u32) -> &[T] {

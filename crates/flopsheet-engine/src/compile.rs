@@ -69,8 +69,28 @@ pub(crate) struct Program {
 
 /// The built-in functions, by every name they answer to.
 pub const BUILTINS: &[&str] = &[
-    "min", "max", "if", "floor", "ceil", "round", "abs", "sqrt", "ln", "log", "log10", "log2", "exp", "pow",
-    "math::abs", "math::sqrt", "math::ln", "math::log", "math::log10", "math::log2", "math::exp", "math::pow",
+    "min",
+    "max",
+    "if",
+    "floor",
+    "ceil",
+    "round",
+    "abs",
+    "sqrt",
+    "ln",
+    "log",
+    "log10",
+    "log2",
+    "exp",
+    "pow",
+    "math::abs",
+    "math::sqrt",
+    "math::ln",
+    "math::log",
+    "math::log10",
+    "math::log2",
+    "math::exp",
+    "math::pow",
 ];
 
 enum Builtin {
@@ -124,7 +144,11 @@ struct Compiler<'a> {
 
 /// Compiles one formula against the model's names and functions.
 pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>) -> Result<Program, BuildError> {
-    let mut c = Compiler { scope, program: Program::default(), frames: Vec::new() };
+    let mut c = Compiler {
+        scope,
+        program: Program::default(),
+        frames: Vec::new(),
+    };
     let mut ops = Vec::new();
     let ty = c.expr(expr, &mut ops)?;
     if ty != Type::Num {
@@ -183,7 +207,11 @@ impl<'a> Compiler<'a> {
         if found == want {
             Ok(())
         } else {
-            Err(BuildError::Type { context: context.to_string(), expected: want.describe(), found: found.describe() })
+            Err(BuildError::Type {
+                context: context.to_string(),
+                expected: want.describe(),
+                found: found.describe(),
+            })
         }
     }
 
@@ -215,14 +243,24 @@ impl<'a> Compiler<'a> {
             return self.inline(f, args, out);
         }
         let Some(builtin) = builtin(name) else {
-            let known = BUILTINS.iter().copied().chain(self.scope.functions.keys().map(|k| k.as_str()));
-            return Err(BuildError::UnknownFunction { name: name.to_string(), suggestions: closest(name, known) });
+            let known = BUILTINS
+                .iter()
+                .copied()
+                .chain(self.scope.functions.keys().map(|k| k.as_str()));
+            return Err(BuildError::UnknownFunction {
+                name: name.to_string(),
+                suggestions: closest(name, known),
+            });
         };
         let arity = |expected: &str, ok: bool| {
             if ok {
                 Ok(())
             } else {
-                Err(BuildError::ArgCount { function: name.to_string(), expected: expected.to_string(), found: args.len() })
+                Err(BuildError::ArgCount {
+                    function: name.to_string(),
+                    expected: expected.to_string(),
+                    found: args.len(),
+                })
             }
         };
         let argument = |i: usize| format!("argument {} of `{name}`", i + 1);
@@ -236,7 +274,11 @@ impl<'a> Compiler<'a> {
                 arity("2", args.len() == 2)?;
                 self.expect(&args[0], Type::Num, &argument(0), out)?;
                 self.expect(&args[1], Type::Num, &argument(1), out)?;
-                out.push(if matches!(builtin, Builtin::Log) { Op::Math(Math::Log) } else { Op::Bin(BinaryOp::Pow) });
+                out.push(if matches!(builtin, Builtin::Log) {
+                    Op::Math(Math::Log)
+                } else {
+                    Op::Bin(BinaryOp::Pow)
+                });
             }
             Builtin::Min | Builtin::Max => {
                 arity("at least 1", !args.is_empty())?;
@@ -244,7 +286,11 @@ impl<'a> Compiler<'a> {
                     self.expect(a, Type::Num, &argument(i), out)?;
                 }
                 let n = args.len() as u32;
-                out.push(if matches!(builtin, Builtin::Min) { Op::Min(n) } else { Op::Max(n) });
+                out.push(if matches!(builtin, Builtin::Min) {
+                    Op::Min(n)
+                } else {
+                    Op::Max(n)
+                });
             }
             Builtin::If => {
                 arity("3 (condition, then, else)", args.len() == 3)?;
@@ -289,7 +335,11 @@ impl<'a> Compiler<'a> {
             let ty = self.expr(a, &mut code)?;
             compiled.push((code, ty));
         }
-        self.frames.push(Frame { function: &f.name, params: &f.params, args: compiled });
+        self.frames.push(Frame {
+            function: &f.name,
+            params: &f.params,
+            args: compiled,
+        });
         let ty = self.expr(&f.body, out);
         self.frames.pop();
         ty
@@ -357,7 +407,11 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
             }
             Op::Min(n) | Op::Max(n) => {
                 let from = stack.len() - n as usize;
-                let pick = if matches!(ops[pc], Op::Min(_)) { f64::min } else { f64::max };
+                let pick = if matches!(ops[pc], Op::Min(_)) {
+                    f64::min
+                } else {
+                    f64::max
+                };
                 let v = stack[from..].iter().copied().reduce(pick).unwrap_or(f64::NAN);
                 stack.truncate(from);
                 stack.push(v);

@@ -90,9 +90,7 @@ impl FormulaError {
             FormulaError::SpaceInName { first, second } => Some(format!(
                 "write `{first}_{second}` if it is one name, or put an operator between them (`{first} * {second}`)"
             )),
-            FormulaError::MissingOperand { .. } => {
-                Some("complete the expression, e.g. `a + b`".to_string())
-            }
+            FormulaError::MissingOperand { .. } => Some("complete the expression, e.g. `a + b`".to_string()),
             FormulaError::StringLiteral(_) => {
                 Some("formulas compute numbers; put text in the cell's `note`".to_string())
             }
@@ -198,7 +196,10 @@ fn convert(node: &Node, depth: usize) -> Result<Expr, FormulaError> {
                     Operator::FunctionIdentifier { identifier } => identifier.clone(),
                     other => other.to_string(),
                 };
-                return Err(FormulaError::SpaceInName { first: identifier.clone(), second });
+                return Err(FormulaError::SpaceInName {
+                    first: identifier.clone(),
+                    second,
+                });
             }
             Ok(Expr::Call(identifier.clone(), call_args(arg, d)?))
         }
@@ -310,7 +311,10 @@ mod tests {
     use super::*;
 
     fn name(s: &str) -> Expr {
-        Expr::Name(Ident { written: s.into(), target: s.into() })
+        Expr::Name(Ident {
+            written: s.into(),
+            target: s.into(),
+        })
     }
 
     #[test]
@@ -325,7 +329,11 @@ mod tests {
     fn dotted_names_are_one_name() {
         assert_eq!(
             parse("tpu_v4.peak_flops_bf16 * 2").unwrap(),
-            Expr::Binary(BinaryOp::Mul, Box::new(name("tpu_v4.peak_flops_bf16")), Box::new(Expr::Num(2.0)))
+            Expr::Binary(
+                BinaryOp::Mul,
+                Box::new(name("tpu_v4.peak_flops_bf16")),
+                Box::new(Expr::Num(2.0))
+            )
         );
     }
 
@@ -333,7 +341,10 @@ mod tests {
     fn calls_take_zero_one_or_many_arguments() {
         assert_eq!(parse("f()").unwrap(), Expr::Call("f".into(), vec![]));
         assert_eq!(parse("f(a)").unwrap(), Expr::Call("f".into(), vec![name("a")]));
-        assert_eq!(parse("f(a, 2)").unwrap(), Expr::Call("f".into(), vec![name("a"), Expr::Num(2.0)]));
+        assert_eq!(
+            parse("f(a, 2)").unwrap(),
+            Expr::Call("f".into(), vec![name("a"), Expr::Num(2.0)])
+        );
     }
 
     #[test]
@@ -349,7 +360,10 @@ mod tests {
     fn a_space_inside_a_name_is_explained() {
         assert_eq!(
             parse("gpu hours * 2"),
-            Err(FormulaError::SpaceInName { first: "gpu".into(), second: "hours".into() })
+            Err(FormulaError::SpaceInName {
+                first: "gpu".into(),
+                second: "hours".into()
+            })
         );
     }
 

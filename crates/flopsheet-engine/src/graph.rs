@@ -43,7 +43,12 @@ pub(crate) fn order<'a>(
     for (i, &c) in order.iter().enumerate() {
         rank[c as usize] = i as u32;
     }
-    Order { order, rank, cycles, in_cycle }
+    Order {
+        order,
+        rank,
+        cycles,
+        in_cycle,
+    }
 }
 
 /// Kahn's algorithm; returns the order and whether every live cell made it in.

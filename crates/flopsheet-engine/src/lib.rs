@@ -71,9 +71,17 @@ pub enum BuildError {
     #[error("unknown function `{name}`")]
     UnknownFunction { name: String, suggestions: Vec<String> },
     #[error("`{function}` takes {expected} argument(s), but {found} were given")]
-    ArgCount { function: String, expected: String, found: usize },
+    ArgCount {
+        function: String,
+        expected: String,
+        found: usize,
+    },
     #[error("{context} must be {expected}, but it is {found}")]
-    Type { context: String, expected: &'static str, found: &'static str },
+    Type {
+        context: String,
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("the function `{}` calls itself: {}", chain[0], chain.join(" → "))]
     RecursiveFunction { chain: Vec<String> },
     #[error("a dependency cycle")]
@@ -101,7 +109,9 @@ impl BuildError {
     /// Names to suggest, for "did you mean".
     pub fn suggestions(&self) -> &[String] {
         match self {
-            BuildError::UnknownName { suggestions, .. } | BuildError::UnknownFunction { suggestions, .. } => suggestions,
+            BuildError::UnknownName { suggestions, .. } | BuildError::UnknownFunction { suggestions, .. } => {
+                suggestions
+            }
             _ => &[],
         }
     }

@@ -250,7 +250,10 @@ impl Model {
             self.clear_program(id);
             self.errors.remove(&id);
             recompile.extend(self.dependents[i].iter().copied());
-            self.values[i] = Value::Err(CellError { kind: ErrorKind::Name, origin: id });
+            self.values[i] = Value::Err(CellError {
+                kind: ErrorKind::Name,
+                origin: id,
+            });
             report.removed.push(name);
             report.structural = true;
         }
@@ -329,7 +332,10 @@ impl Model {
         }
         for &c in cells {
             let expr = expr_of[c as usize].expect("every recompiled cell is a formula of the spec");
-            let scope = Scope { names: &self.index, functions: &self.functions };
+            let scope = Scope {
+                names: &self.index,
+                functions: &self.functions,
+            };
             match compile::compile(expr, &scope) {
                 Ok(program) => {
                     self.errors.remove(&c);
@@ -377,7 +383,11 @@ impl Model {
     fn rebuild_order(&mut self) -> Vec<CellId> {
         let kinds = &self.kinds;
         let deps = &self.deps;
-        let order = graph::order(|c| kinds[c as usize] != Kind::Removed, |c| deps.get(c), &self.dependents);
+        let order = graph::order(
+            |c| kinds[c as usize] != Kind::Removed,
+            |c| deps.get(c),
+            &self.dependents,
+        );
         let flipped = (0..self.names.len())
             .filter(|&i| order.in_cycle[i] != self.in_cycle[i])
             .map(|i| i as CellId)
@@ -414,7 +424,10 @@ impl Model {
             self.epoch = 1;
         }
         let epoch = self.epoch;
-        let mut report = Recomputed { recomputed: Vec::new(), changed };
+        let mut report = Recomputed {
+            recomputed: Vec::new(),
+            changed,
+        };
 
         // Seed: dependents of changed cells, and forced cells, are stale.
         let mut frontier: Vec<CellId> = Vec::new();
@@ -447,7 +460,11 @@ impl Model {
         // from the region's first cell when it is a large part of the model.
         let visit: Vec<CellId> = if region.len() * 8 > self.order.len() {
             let first = region.iter().map(|&c| self.rank[c as usize]).min().unwrap_or(0) as usize;
-            self.order[first..].iter().copied().filter(|&c| self.seen[c as usize] == epoch).collect()
+            self.order[first..]
+                .iter()
+                .copied()
+                .filter(|&c| self.seen[c as usize] == epoch)
+                .collect()
         } else {
             region.sort_unstable_by_key(|&c| self.rank[c as usize]);
             region
@@ -471,13 +488,22 @@ impl Model {
     fn evaluate(&mut self, c: CellId) -> Value {
         match self.kinds[c as usize] {
             Kind::Input => self.values[c as usize],
-            Kind::Removed => Value::Err(CellError { kind: ErrorKind::Name, origin: c }),
+            Kind::Removed => Value::Err(CellError {
+                kind: ErrorKind::Name,
+                origin: c,
+            }),
             Kind::Formula { .. } => {
                 if self.in_cycle[c as usize] {
-                    return Value::Err(CellError { kind: ErrorKind::Cycle, origin: c });
+                    return Value::Err(CellError {
+                        kind: ErrorKind::Cycle,
+                        origin: c,
+                    });
                 }
                 if let Some(err) = self.errors.get(&c) {
-                    return Value::Err(CellError { kind: err.kind(), origin: c });
+                    return Value::Err(CellError {
+                        kind: err.kind(),
+                        origin: c,
+                    });
                 }
                 compile::eval(self.code.get(c), c, &self.values, &mut self.stack)
             }

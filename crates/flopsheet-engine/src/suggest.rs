@@ -27,7 +27,10 @@ mod tests {
     #[test]
     fn finds_a_typo() {
         let names = ["tpu_v4.peak_flops_bf16", "tpu_v4.hbm_bytes", "mfu"];
-        assert_eq!(closest("tpu_v4.peak_flop_bf16", names.into_iter()), vec!["tpu_v4.peak_flops_bf16"]);
+        assert_eq!(
+            closest("tpu_v4.peak_flop_bf16", names.into_iter()),
+            vec!["tpu_v4.peak_flops_bf16"]
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ fn spec(cells: &[(&str, Def)]) -> ModelSpec {
 fn expect_value(model: &Model, name: &str, want: f64) {
     let id = model.id(name).unwrap_or_else(|| panic!("no cell {name}"));
     match model.value(id) {
-        Value::Num(got) => assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{name} = {got}, want {want}"),
+        Value::Num(got) => assert!(
+            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{name} = {got}, want {want}"
+        ),
         other => panic!("{name} = {other:?}, want {want}"),
     }
 }
@@ -61,7 +64,12 @@ fn diamond() -> Model {
 
 #[test]
 fn evaluates_in_f64() {
-    let m = Model::build(&spec(&[("half", F("1/2")), ("p", F("2^10")), ("m", F("7 % 4")), ("neg", F("-half"))]));
+    let m = Model::build(&spec(&[
+        ("half", F("1/2")),
+        ("p", F("2^10")),
+        ("m", F("7 % 4")),
+        ("neg", F("-half")),
+    ]));
     expect_value(&m, "half", 0.5);
     expect_value(&m, "p", 1024.0);
     expect_value(&m, "m", 3.0);
@@ -136,7 +144,9 @@ fn incremental_equals_full_recomputation() {
     ];
     let mut incremental = Model::build(&spec(&cells));
     for (a, b) in [(5.0, 12.0), (1.0, 1.0), (8.0, 15.0), (8.0, 0.5)] {
-        incremental.set_inputs(&[(incremental.id("a").unwrap(), a), (incremental.id("b").unwrap(), b)]).unwrap();
+        incremental
+            .set_inputs(&[(incremental.id("a").unwrap(), a), (incremental.id("b").unwrap(), b)])
+            .unwrap();
         let full = Model::build(&spec(&[
             ("a", In(a)),
             ("b", In(b)),
@@ -145,7 +155,10 @@ fn incremental_equals_full_recomputation() {
             ("k", F("if(r > 1.5, r, 0) + b")),
         ]));
         for name in ["h", "r", "k"] {
-            assert_eq!(incremental.value(incremental.id(name).unwrap()), full.value(full.id(name).unwrap()));
+            assert_eq!(
+                incremental.value(incremental.id(name).unwrap()),
+                full.value(full.id(name).unwrap())
+            );
         }
     }
 }
@@ -197,7 +210,13 @@ fn a_formula_change_rebuilds_only_its_part() {
 #[test]
 fn removing_and_restoring_a_name() {
     let mut m = diamond();
-    let without_c = [("a", In(1.0)), ("b", F("a * 2")), ("d", F("b + c")), ("other", In(5.0)), ("e", F("other * 3"))];
+    let without_c = [
+        ("a", In(1.0)),
+        ("b", F("a * 2")),
+        ("d", F("b + c")),
+        ("other", In(5.0)),
+        ("e", F("other * 3")),
+    ];
     let r = m.update(&spec(&without_c));
     assert_eq!(r.removed.iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["c"]);
     expect_error(&m, "d", ErrorKind::Name);
@@ -229,7 +248,9 @@ fn cycles_are_reported_in_reading_order() {
     expect_error(&m, "a", ErrorKind::Cycle);
     expect_error(&m, "self", ErrorKind::Cycle);
     // The error flows downstream and names where it started.
-    let Value::Err(e) = m.value(m.id("downstream").unwrap()) else { panic!() };
+    let Value::Err(e) = m.value(m.id("downstream").unwrap()) else {
+        panic!()
+    };
     assert_eq!((e.kind, m.name(e.origin)), (ErrorKind::Cycle, "a"));
     expect_value(&m, "fine", 2.0);
 }
@@ -316,7 +337,10 @@ fn functions_are_inlined_and_their_reads_are_dependencies() {
             i.target = format!("law.{}", i.target)
         }
     });
-    s.functions.push(FunctionDef { body, ..chinchilla("0") });
+    s.functions.push(FunctionDef {
+        body,
+        ..chinchilla("0")
+    });
     let mut m = Model::build(&s);
     let want = 1.69 + 406.4 / 70e9f64.powf(0.34) + 410.7 / 1.4e12f64.powf(0.28);
     expect_value(&m, "l", want);
@@ -329,7 +353,10 @@ fn a_recursive_function_is_a_cycle() {
     let mut s = spec(&[("x", F("loss(1, 2)"))]);
     s.functions.push(chinchilla("loss(n, d) + 1"));
     let m = Model::build(&s);
-    assert!(matches!(m.errors().next(), Some((_, BuildError::RecursiveFunction { .. }))));
+    assert!(matches!(
+        m.errors().next(),
+        Some((_, BuildError::RecursiveFunction { .. }))
+    ));
     expect_error(&m, "x", ErrorKind::Cycle);
 }
 
@@ -347,26 +374,38 @@ fn changing_a_function_recompiles_its_callers() {
 
 #[test]
 fn a_wide_fanout_and_a_deep_chain() {
-    let mut cells = vec![CellDef { name: "x".into(), body: Body::Input(1.0) }];
+    let mut cells = vec![CellDef {
+        name: "x".into(),
+        body: Body::Input(1.0),
+    }];
     for i in 1..5000 {
         cells.push(CellDef {
             name: format!("c{i}").into(),
             body: Body::Formula(formula::parse(&format!("x * {i} + {i}")).unwrap()),
         });
     }
-    let mut m = Model::build(&ModelSpec { cells, functions: vec![] });
+    let mut m = Model::build(&ModelSpec {
+        cells,
+        functions: vec![],
+    });
     let r = m.set("x", 3.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
     expect_value(&m, "c4999", 4999.0 * 4.0);
 
-    let mut cells = vec![CellDef { name: "c0".into(), body: Body::Input(1.0) }];
+    let mut cells = vec![CellDef {
+        name: "c0".into(),
+        body: Body::Input(1.0),
+    }];
     for i in 1..5000 {
         cells.push(CellDef {
             name: format!("c{i}").into(),
             body: Body::Formula(formula::parse(&format!("c{} * 1.000001 + 1", i - 1)).unwrap()),
         });
     }
-    let mut m = Model::build(&ModelSpec { cells, functions: vec![] });
+    let mut m = Model::build(&ModelSpec {
+        cells,
+        functions: vec![],
+    });
     let r = m.set("c0", 2.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
     let mut want = 2.0f64;

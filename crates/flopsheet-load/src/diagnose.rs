@@ -22,9 +22,14 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         if matches!(error, BuildError::Cycle { .. }) {
             continue;
         }
-        let Some(info) = workbook.cells.get(model.name(cell)) else { continue };
+        let Some(info) = workbook.cells.get(model.name(cell)) else {
+            continue;
+        };
         let d = build_error(info, error);
-        let key = (d.message.clone(), d.labels.first().map(|l| (l.file_id, l.range.clone())));
+        let key = (
+            d.message.clone(),
+            d.labels.first().map(|l| (l.file_id, l.range.clone())),
+        );
         if seen.insert(key) {
             out.push(d);
         }
@@ -33,9 +38,14 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         if let Value::Err(e) = model.value(cell) {
             // Report an error where it arises, not in every cell it flows into.
             if e.origin == cell && matches!(e.kind, ErrorKind::DivZero | ErrorKind::Num) {
-                let Some(info) = workbook.cells.get(model.name(cell)) else { continue };
+                let Some(info) = workbook.cells.get(model.name(cell)) else {
+                    continue;
+                };
                 let d = value_error(info, e.kind);
-                let key = (d.message.clone(), d.labels.first().map(|l| (l.file_id, l.range.clone())));
+                let key = (
+                    d.message.clone(),
+                    d.labels.first().map(|l| (l.file_id, l.range.clone())),
+                );
                 if seen.insert(key) {
                     out.push(d);
                 }
@@ -66,30 +76,44 @@ fn build_error(info: &CellInfo, error: &BuildError) -> Diagnostic {
             let shown = match name.written.strip_prefix("row.") {
                 Some(_) => {
                     let prefix = name.target.strip_suffix(&name.written[4..]).unwrap_or("");
-                    suggestions.iter().filter_map(|s| s.strip_prefix(prefix).map(|rest| format!("row.{rest}"))).collect()
+                    suggestions
+                        .iter()
+                        .filter_map(|s| s.strip_prefix(prefix).map(|rest| format!("row.{rest}")))
+                        .collect()
                 }
                 None => suggestions.clone(),
             };
             (ident_span(text, span.clone(), &name.written), shown)
         }
-        BuildError::UnknownFunction { name, suggestions } => {
-            (ident_span(info.formula.as_deref().unwrap_or(""), span.clone(), name), suggestions.clone())
-        }
+        BuildError::UnknownFunction { name, suggestions } => (
+            ident_span(info.formula.as_deref().unwrap_or(""), span.clone(), name),
+            suggestions.clone(),
+        ),
         _ => (span, Vec::new()),
     };
     let mut d = Diagnostic::error()
         .with_message(error.to_string())
         .with_labels(vec![primary(info.site.file, label_span, where_label(info))]);
     let help = match error {
-        BuildError::UnknownName { .. } if suggestions.is_empty() => {
-            Some("every name must be a cell of the workbook, `PACK.VALUE` of a listed pack, or `TABLE.ROW.COLUMN`".to_string())
-        }
+        BuildError::UnknownName { .. } if suggestions.is_empty() => Some(
+            "every name must be a cell of the workbook, `PACK.VALUE` of a listed pack, or `TABLE.ROW.COLUMN`"
+                .to_string(),
+        ),
         BuildError::UnknownFunction { .. } if suggestions.is_empty() => Some(format!(
             "the functions are {} and those of the workbook's packs",
-            flopsheet_engine::BUILTINS.iter().filter(|b| !b.contains("::")).copied().collect::<Vec<_>>().join(", ")
+            flopsheet_engine::BUILTINS
+                .iter()
+                .filter(|b| !b.contains("::"))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
-        BuildError::Type { .. } => Some("comparisons and `&&`/`||` give booleans, usable only as the condition of `if(cond, a, b)`".into()),
-        BuildError::RecursiveFunction { .. } => Some("a pack function cannot call itself, directly or through others".into()),
+        BuildError::Type { .. } => {
+            Some("comparisons and `&&`/`||` give booleans, usable only as the condition of `if(cond, a, b)`".into())
+        }
+        BuildError::RecursiveFunction { .. } => {
+            Some("a pack function cannot call itself, directly or through others".into())
+        }
         _ => None,
     };
     if let Some(help) = help {
@@ -104,18 +128,34 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
     let mut path = Vec::new();
     for (i, &cell) in cycle.iter().enumerate() {
         let next = names[(i + 1) % names.len()];
-        let Some(info) = workbook.cells.get(names[i]) else { continue };
+        let Some(info) = workbook.cells.get(names[i]) else {
+            continue;
+        };
         let span = formula_span(info);
         let message = format!("`{}` reads `{next}`", names[i]);
-        labels.push(if i == 0 { primary(info.site.file, span.clone(), message) } else { secondary(info.site.file, span.clone(), message) });
-        path.push(format!("  {} at {}", names[i], sources.location(info.site.file, span.start)));
+        labels.push(if i == 0 {
+            primary(info.site.file, span.clone(), message)
+        } else {
+            secondary(info.site.file, span.clone(), message)
+        });
+        path.push(format!(
+            "  {} at {}",
+            names[i],
+            sources.location(info.site.file, span.start)
+        ));
         let _ = cell;
     }
     let mut chain = names.clone();
     chain.push(names[0]);
     let mut notes = vec![format!("the cells on the cycle, in order:\n{}", path.join("\n"))];
-    notes.push("help: a cell cannot depend on itself; make one of these an input, or change a formula to break the loop".into());
-    Diagnostic::error().with_message(format!("dependency cycle: {}", chain.join(" → "))).with_labels(labels).with_notes(notes)
+    notes.push(
+        "help: a cell cannot depend on itself; make one of these an input, or change a formula to break the loop"
+            .into(),
+    );
+    Diagnostic::error()
+        .with_message(format!("dependency cycle: {}", chain.join(" → ")))
+        .with_labels(labels)
+        .with_notes(notes)
 }
 
 fn value_error(info: &CellInfo, kind: ErrorKind) -> Diagnostic {

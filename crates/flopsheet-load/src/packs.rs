@@ -80,14 +80,26 @@ pub struct SearchPath {
 impl SearchPath {
     /// A search path with built-ins and nothing else.
     pub fn builtin_only() -> SearchPath {
-        SearchPath { folders: Vec::new(), builtin: true }
+        SearchPath {
+            folders: Vec::new(),
+            builtin: true,
+        }
     }
 
     /// The standard search path for a workbook at `workbook_dir` (or the current folder).
-    pub fn standard(flag_dirs: &[PathBuf], env: Option<&std::ffi::OsStr>, user: Option<PathBuf>, workbook_dir: &Path) -> Self {
+    pub fn standard(
+        flag_dirs: &[PathBuf],
+        env: Option<&std::ffi::OsStr>,
+        user: Option<PathBuf>,
+        workbook_dir: &Path,
+    ) -> Self {
         let mut folders: Vec<(Level, PathBuf)> = flag_dirs.iter().map(|d| (Level::Flag, d.clone())).collect();
         if let Some(env) = env {
-            folders.extend(std::env::split_paths(env).filter(|p| !p.as_os_str().is_empty()).map(|p| (Level::Env, p)));
+            folders.extend(
+                std::env::split_paths(env)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| (Level::Env, p)),
+            );
         }
         if let Some(user) = user {
             folders.push((Level::User, user));
@@ -121,7 +133,11 @@ impl SearchPath {
             files.sort();
             for file in files {
                 if let Some(id) = file.file_stem().and_then(|s| s.to_str()) {
-                    out.push(Candidate { id: id.to_string(), level: *level, location: PackLocation::File(file.clone()) });
+                    out.push(Candidate {
+                        id: id.to_string(),
+                        level: *level,
+                        location: PackLocation::File(file.clone()),
+                    });
                 }
             }
         }

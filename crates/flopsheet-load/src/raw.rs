@@ -59,7 +59,11 @@ impl TryFrom<String> for PackKind {
             "model" => PackKind::Model,
             "scaling" => PackKind::Scaling,
             "other" => PackKind::Other,
-            _ => return Err(format!("unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\" or \"other\"")),
+            _ => {
+                return Err(format!(
+                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\" or \"other\""
+                ))
+            }
         })
     }
 }
@@ -132,7 +136,10 @@ impl<'de> Deserialize<'de> for RawCell {
                 f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")`")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCell, E> {
-                Ok(RawCell { value: Some(v), ..RawCell::default() })
+                Ok(RawCell {
+                    value: Some(v),
+                    ..RawCell::default()
+                })
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCell, E> {
                 self.visit_f64(v as f64)
@@ -141,7 +148,10 @@ impl<'de> Deserialize<'de> for RawCell {
                 self.visit_f64(v as f64)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCell, E> {
-                Ok(RawCell { formula: Some(v.to_string()), ..RawCell::default() })
+                Ok(RawCell {
+                    formula: Some(v.to_string()),
+                    ..RawCell::default()
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawCell, A::Error> {
                 let long = LongCell::deserialize(de::value::MapAccessDeserializer::new(map))?;

@@ -121,7 +121,12 @@ pub fn resolve(
     packs: &[LoadedPack],
     overrides: &[(String, f64)],
 ) -> Result<Resolved, Vec<Diagnostic>> {
-    let mut r = Resolver { cells: IndexMap::new(), bodies: Vec::new(), functions: IndexMap::new(), diagnostics: Vec::new() };
+    let mut r = Resolver {
+        cells: IndexMap::new(),
+        bodies: Vec::new(),
+        functions: IndexMap::new(),
+        diagnostics: Vec::new(),
+    };
     for pack in packs {
         r.pack(pack);
     }
@@ -132,7 +137,11 @@ pub fn resolve(
         };
         let key = spans.key(&["cells", name]).unwrap_or(0..0);
         let formula_span = span(Some("formula")).or_else(|| cell.formula.as_ref().and_then(|_| span(None)));
-        let site = Site { file, key: key.clone(), formula: formula_span };
+        let site = Site {
+            file,
+            key: key.clone(),
+            formula: formula_span,
+        };
         if !is_valid_name(name) {
             r.diagnostics.push(invalid_name(name, file, key));
             continue;
@@ -140,7 +149,12 @@ pub fn resolve(
         r.cell(name.as_str().into(), cell, site, Origin::Workbook, None, |_| {});
     }
     let pack_ids: Vec<&str> = packs.iter().map(|p| p.raw.id.as_str()).collect();
-    let tables: Vec<Table> = raw.tables.iter().enumerate().filter_map(|(i, t)| r.table(i, t, file, spans, &pack_ids)).collect();
+    let tables: Vec<Table> = raw
+        .tables
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| r.table(i, t, file, spans, &pack_ids))
+        .collect();
     r.check_listed_cells(&tables, file, spans);
     r.apply_overrides(overrides);
     if !r.diagnostics.is_empty() {
@@ -164,7 +178,10 @@ pub fn resolve(
         tables,
         cells: r.cells,
     };
-    let spec = ModelSpec { cells: r.bodies, functions: r.functions.into_values().map(|(f, _, _)| f).collect() };
+    let spec = ModelSpec {
+        cells: r.bodies,
+        functions: r.functions.into_values().map(|(f, _, _)| f).collect(),
+    };
     Ok(Resolved { workbook, spec })
 }
 
@@ -183,9 +200,23 @@ impl Resolver {
                 self.diagnostics.push(invalid_name(key, pack.file, key_span));
                 continue;
             }
-            let formula = pack.spans.value(&["values", key, "formula"]).or_else(|| pack.spans.value(&["values", key]));
-            let site = Site { file: pack.file, key: key_span, formula: cell.formula.as_ref().and(formula) };
-            self.cell(format!("{id}.{key}").into(), cell, site, Origin::Pack(id.clone()), None, qualify);
+            let formula = pack
+                .spans
+                .value(&["values", key, "formula"])
+                .or_else(|| pack.spans.value(&["values", key]));
+            let site = Site {
+                file: pack.file,
+                key: key_span,
+                formula: cell.formula.as_ref().and(formula),
+            };
+            self.cell(
+                format!("{id}.{key}").into(),
+                cell,
+                site,
+                Origin::Pack(id.clone()),
+                None,
+                qualify,
+            );
         }
         for (name, function) in &pack.raw.functions {
             let key = pack.spans.key(&["functions", name]).unwrap_or(0..0);
@@ -198,13 +229,19 @@ impl Resolver {
                 self.diagnostics.push(invalid_name(bad, pack.file, formula_span));
                 continue;
             }
-            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span) else { continue };
+            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span) else {
+                continue;
+            };
             body.rewrite_names(&mut |ident| {
                 if !function.params.contains(&ident.target) {
                     qualify(ident)
                 }
             });
-            let def = FunctionDef { name: name.clone(), params: function.params.clone(), body };
+            let def = FunctionDef {
+                name: name.clone(),
+                params: function.params.clone(),
+                body,
+            };
             if let Some((_, other_file, other_span)) = self.functions.get(name) {
                 self.diagnostics.push(
                     Diagnostic::error()
@@ -236,7 +273,9 @@ impl Resolver {
             (Some(v), None) => Body::Input(v),
             (None, Some(text)) => {
                 let span = site.formula.clone().unwrap_or(site.key.clone());
-                let Some(mut expr) = parsed.or_else(|| self.parse(text, site.file, span)) else { return };
+                let Some(mut expr) = parsed.or_else(|| self.parse(text, site.file, span)) else {
+                    return;
+                };
                 expr.rewrite_names(&mut rewrite);
                 Body::Formula(expr)
             }
@@ -305,7 +344,14 @@ impl Resolver {
         }
     }
 
-    fn table(&mut self, index: usize, table: &RawTable, file: FileId, spans: &SpanIndex, packs: &[&str]) -> Option<Table> {
+    fn table(
+        &mut self,
+        index: usize,
+        table: &RawTable,
+        file: FileId,
+        spans: &SpanIndex,
+        packs: &[&str],
+    ) -> Option<Table> {
         let i = index.to_string();
         let at = |path: &[&str]| {
             let mut full = vec!["tables", i.as_str()];
@@ -319,7 +365,10 @@ impl Resolver {
         let layout = match (&table.rows, &table.columns, &table.cells) {
             (Some(rows), Some(columns), None) => {
                 self.row_table(table, rows, columns, file, &at, packs);
-                Layout::Rows { rows: rows.clone(), columns: columns.keys().cloned().collect() }
+                Layout::Rows {
+                    rows: rows.clone(),
+                    columns: columns.keys().cloned().collect(),
+                }
             }
             (None, None, Some(cells)) => Layout::Cells(cells.iter().map(|c| c.as_str().into()).collect()),
             _ => {
@@ -334,7 +383,12 @@ impl Resolver {
                 return None;
             }
         };
-        Some(Table { name: table.name.clone(), title: table.title.clone(), note: table.note.clone(), layout })
+        Some(Table {
+            name: table.name.clone(),
+            title: table.title.clone(),
+            note: table.note.clone(),
+            layout,
+        })
     }
 
     fn row_table(
@@ -347,7 +401,10 @@ impl Resolver {
         packs: &[&str],
     ) {
         for (r, row) in rows.iter().enumerate() {
-            let is_group = self.cells.keys().any(|k| k.strip_prefix(row.as_str()).is_some_and(|rest| rest.starts_with('.')));
+            let is_group = self
+                .cells
+                .keys()
+                .any(|k| k.strip_prefix(row.as_str()).is_some_and(|rest| rest.starts_with('.')));
             if !packs.contains(&row.as_str()) && !is_group {
                 let candidates = packs.iter().copied().map(str::to_string).chain(self.groups());
                 let suggestions = closest(row, candidates.collect::<Vec<_>>().iter().map(|s| s.as_str()));
@@ -376,7 +433,11 @@ impl Resolver {
                     long
                 }
             });
-            let site = Site { file, key: key.clone(), formula: formula_span.clone() };
+            let site = Site {
+                file,
+                key: key.clone(),
+                formula: formula_span.clone(),
+            };
             if let Some(error) = shape_error(column, cell, &site) {
                 self.diagnostics.push(error);
                 continue;
@@ -391,7 +452,11 @@ impl Resolver {
             };
             for row in rows {
                 let name = table_cell_name(&table.name, row, column);
-                let origin = Origin::Table { table: table.name.clone(), row: row.clone(), column: column.clone() };
+                let origin = Origin::Table {
+                    table: table.name.clone(),
+                    row: row.clone(),
+                    column: column.clone(),
+                };
                 let rewrite = |ident: &mut formula::Ident| {
                     if let Some(rest) = ident.target.strip_prefix("row.") {
                         ident.target = format!("{row}.{rest}");
@@ -405,8 +470,11 @@ impl Resolver {
     }
 
     fn groups(&self) -> Vec<String> {
-        let mut groups: Vec<String> =
-            self.cells.keys().filter_map(|k| k.rsplit_once('.').map(|(g, _)| g.to_string())).collect();
+        let mut groups: Vec<String> = self
+            .cells
+            .keys()
+            .filter_map(|k| k.rsplit_once('.').map(|(g, _)| g.to_string()))
+            .collect();
         groups.dedup();
         groups
     }
@@ -418,11 +486,16 @@ impl Resolver {
                 if self.cells.contains_key(name) {
                     continue;
                 }
-                let span = spans.value(&["tables", &t.to_string(), "cells", &i.to_string()]).unwrap_or(0..0);
+                let span = spans
+                    .value(&["tables", &t.to_string(), "cells", &i.to_string()])
+                    .unwrap_or(0..0);
                 let suggestions = closest(name, self.cells.keys().map(|k| &**k));
                 self.diagnostics.push(with_suggestions(
                     Diagnostic::error()
-                        .with_message(format!("the table `{}` lists `{name}`, which is not a cell", table.name))
+                        .with_message(format!(
+                            "the table `{}` lists `{name}`, which is not a cell",
+                            table.name
+                        ))
                         .with_labels(vec![primary(file, span, "unknown cell")]),
                     &suggestions,
                 ));
@@ -532,7 +605,10 @@ pub fn is_simple_name(name: &str) -> bool {
 }
 
 fn invalid_name(name: &str, file: FileId, span: Range<usize>) -> Diagnostic {
-    let fixed: String = name.chars().map(|c| if c.is_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let fixed: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '.' { c } else { '_' })
+        .collect();
     Diagnostic::error()
         .with_message(format!("`{name}` is not a valid name"))
         .with_labels(vec![primary(file, span, "invalid name")])

@@ -42,7 +42,11 @@ impl Sources {
 
     /// Renders diagnostics as text, with or without ANSI colours.
     pub fn render(&self, diagnostics: &[Diagnostic], color: bool) -> String {
-        let mut buffer = if color { termcolor::Buffer::ansi() } else { termcolor::Buffer::no_color() };
+        let mut buffer = if color {
+            termcolor::Buffer::ansi()
+        } else {
+            termcolor::Buffer::no_color()
+        };
         let config = term::Config::default();
         for d in diagnostics {
             // Rendering only fails on a span outside its file, which would be our bug; fall back
@@ -61,7 +65,10 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            return offset + l.char_indices().nth(column.saturating_sub(1)).map_or(l.len(), |(b, _)| b);
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(l.len(), |(b, _)| b);
         }
         offset += l.len();
     }

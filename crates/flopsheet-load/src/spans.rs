@@ -34,7 +34,12 @@ impl SpanIndex {
     /// Indexes `text`. Text that is not well-formed RON yields a partial index, never a panic.
     pub fn new(text: &str) -> SpanIndex {
         let tokens = tokenize(text);
-        let mut parser = Parser { tokens: &tokens, pos: 0, index: SpanIndex::default(), depth: 0 };
+        let mut parser = Parser {
+            tokens: &tokens,
+            pos: 0,
+            index: SpanIndex::default(),
+            depth: 0,
+        };
         parser.value(String::new());
         parser.index
     }
@@ -121,7 +126,10 @@ fn tokenize(text: &str) -> Vec<(Tok, Range<usize>)> {
                 let close = format!("\"{}", "#".repeat(hashes));
                 let body = open + 1;
                 let end = text[body..].find(&close).map_or(text.len(), |p| body + p);
-                out.push((Tok::Str(text[body..end].to_string()), start..(end + close.len()).min(text.len())));
+                out.push((
+                    Tok::Str(text[body..end].to_string()),
+                    start..(end + close.len()).min(text.len()),
+                ));
                 i = (end + close.len()).min(text.len());
             }
             b'\'' => {
@@ -247,7 +255,11 @@ impl Parser<'_> {
                     }
                     let child = Self::child(path, &key);
                     if let Some(first) = seen_keys.insert(key.clone(), key_span.clone()) {
-                        self.index.duplicates.push(Duplicate { key, first, second: key_span.clone() });
+                        self.index.duplicates.push(Duplicate {
+                            key,
+                            first,
+                            second: key_span.clone(),
+                        });
                     }
                     self.index.keys.insert(child.clone(), key_span);
                     self.value(child);

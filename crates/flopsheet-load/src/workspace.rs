@@ -34,7 +34,11 @@ pub enum WorkbookSource {
 #[derive(Debug, Error)]
 pub enum FindError {
     #[error("no workbook `{arg}`: there is no such file, and no shipped workbook has that name")]
-    NotFound { arg: String, shipped: Vec<String>, suggestions: Vec<String> },
+    NotFound {
+        arg: String,
+        shipped: Vec<String>,
+        suggestions: Vec<String>,
+    },
 }
 
 impl WorkbookSource {
@@ -51,9 +55,16 @@ impl WorkbookSource {
         if let Some(&(path, text)) = builtin_workbooks().iter().find(|(p, _)| Self::shipped_name(p) == name) {
             return Ok(WorkbookSource::Builtin { path, text });
         }
-        let shipped: Vec<String> = builtin_workbooks().iter().map(|(p, _)| Self::shipped_name(p).to_string()).collect();
+        let shipped: Vec<String> = builtin_workbooks()
+            .iter()
+            .map(|(p, _)| Self::shipped_name(p).to_string())
+            .collect();
         let suggestions = closest(name, shipped.iter().map(|s| s.as_str()));
-        Err(FindError::NotFound { arg: arg.to_string(), shipped, suggestions })
+        Err(FindError::NotFound {
+            arg: arg.to_string(),
+            shipped,
+            suggestions,
+        })
     }
 
     /// `search_cost` for `workbooks/search_cost.ron`.
@@ -105,7 +116,12 @@ impl LoadOptions {
     }
 
     pub fn search_path(&self, source: &WorkbookSource) -> SearchPath {
-        SearchPath::standard(&self.plugin_dirs, self.env_path.as_deref(), self.user_dir.clone(), &source.folder())
+        SearchPath::standard(
+            &self.plugin_dirs,
+            self.env_path.as_deref(),
+            self.user_dir.clone(),
+            &source.folder(),
+        )
     }
 }
 
@@ -168,7 +184,11 @@ impl Workspace {
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
         if diagnostics.iter().any(is_error) {
             self.model.update(&self.spec);
-            return Err(Failure { sources: loaded.sources, diagnostics, files: loaded.files });
+            return Err(Failure {
+                sources: loaded.sources,
+                diagnostics,
+                files: loaded.files,
+            });
         }
         self.sources = loaded.sources;
         self.workbook = loaded.resolved.workbook;
@@ -196,7 +216,10 @@ impl Workspace {
 
     /// The value of a cell by name; an unknown name gets "did you mean".
     pub fn value(&self, name: &str) -> Result<Value, UnknownCell> {
-        self.model.id(name).map(|id| self.model.value(id)).ok_or_else(|| self.unknown(name))
+        self.model
+            .id(name)
+            .map(|id| self.model.value(id))
+            .ok_or_else(|| self.unknown(name))
     }
 
     pub fn unknown(&self, name: &str) -> UnknownCell {
@@ -238,7 +261,13 @@ struct Loaded {
 fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Loaded, Failure> {
     let mut sources = Sources::default();
     let mut files = Vec::new();
-    let fail = |sources, diagnostics, files| Err(Failure { sources, diagnostics, files });
+    let fail = |sources, diagnostics, files| {
+        Err(Failure {
+            sources,
+            diagnostics,
+            files,
+        })
+    };
     let text: Arc<str> = match source {
         WorkbookSource::File(path) => {
             files.push(path.clone());
@@ -284,20 +313,27 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
         return fail(sources, diagnostics, files);
     }
     match resolve(&raw, file, &spans, &packs, &options.overrides) {
-        Ok(resolved) => Ok(Loaded { sources, resolved, files }),
+        Ok(resolved) => Ok(Loaded {
+            sources,
+            resolved,
+            files,
+        }),
         Err(diagnostics) => fail(sources, diagnostics, files),
     }
 }
 
 fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
-    let io_error = |e: std::io::Error| {
-        Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()))
-    };
+    let io_error = |e: std::io::Error| Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()));
     let size = std::fs::metadata(path).map_err(io_error)?.len();
     if size > MAX_FILE_BYTES {
         return Err(Diagnostic::error()
-            .with_message(format!("{} is {size} bytes; the limit is {MAX_FILE_BYTES}", path.display()))
-            .with_notes(vec!["help: is this really a workbook or pack? Split a generated model into several files.".into()]));
+            .with_message(format!(
+                "{} is {size} bytes; the limit is {MAX_FILE_BYTES}",
+                path.display()
+            ))
+            .with_notes(vec![
+                "help: is this really a workbook or pack? Split a generated model into several files.".into(),
+            ]));
     }
     let bytes = std::fs::read(path).map_err(io_error)?;
     match String::from_utf8(bytes) {
@@ -306,9 +342,16 @@ fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
             let valid = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes());
             let line = text[..valid.min(text.len())].matches('\n').count() + 1;
-            let column = text[..valid.min(text.len())].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let column = text[..valid.min(text.len())]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1;
             Err(Diagnostic::error()
-                .with_message(format!("{}:{line}:{column}: the file is not valid UTF-8 (byte offset {valid})", path.display()))
+                .with_message(format!(
+                    "{}:{line}:{column}: the file is not valid UTF-8 (byte offset {valid})",
+                    path.display()
+                ))
                 .with_notes(vec!["help: save the file as UTF-8 text".into()]))
         }
     }
@@ -325,7 +368,9 @@ fn parse_ron<T: DeserializeOwned>(sources: &Sources, file: FileId, expected: &st
             end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
         }
         let (message, help) = describe_ron_error(&e.code, expected, text);
-        let mut d = Diagnostic::error().with_message(message.clone()).with_labels(vec![primary(file, start..end, message)]);
+        let mut d = Diagnostic::error()
+            .with_message(message.clone())
+            .with_labels(vec![primary(file, start..end, message)]);
         if let Some(help) = help {
             d = d.with_notes(vec![format!("help: {help}")]);
         }
@@ -336,23 +381,39 @@ fn parse_ron<T: DeserializeOwned>(sources: &Sources, file: FileId, expected: &st
 fn describe_ron_error(code: &ron::Error, expected: &str, text: &str) -> (String, Option<String>) {
     use ron::Error as E;
     match code {
-        E::NoSuchStructField { expected: fields, found, .. } => {
+        E::NoSuchStructField {
+            expected: fields,
+            found,
+            ..
+        } => {
             let suggestions = closest(found, fields.iter().copied());
             let hint = match suggestions.first() {
                 Some(s) => format!("did you mean `{s}`? "),
                 None => String::new(),
             };
-            (format!("unknown field `{found}`"), Some(format!("{hint}the fields here are: {}", fields.join(", "))))
+            (
+                format!("unknown field `{found}`"),
+                Some(format!("{hint}the fields here are: {}", fields.join(", "))),
+            )
         }
         E::MissingStructField { field, outer } => (
-            format!("missing field `{field}`{}", outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()),
+            format!(
+                "missing field `{field}`{}",
+                outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
+            ),
             Some(format!("add `{field}: ...`")),
         ),
         E::Eof if text.trim().is_empty() => (
             "the file is empty".into(),
-            Some(format!("a {} file starts with `{expected}(`; see docs/formats.md", expected.to_lowercase())),
+            Some(format!(
+                "a {} file starts with `{expected}(`; see docs/formats.md",
+                expected.to_lowercase()
+            )),
         ),
-        E::Eof => ("unexpected end of file".into(), Some("a bracket or parenthesis is not closed".into())),
+        E::Eof => (
+            "unexpected end of file".into(),
+            Some("a bracket or parenthesis is not closed".into()),
+        ),
         E::ExpectedDifferentStructName { expected: want, found } => (
             format!("expected `{want}(...)`, found `{found}(...)`"),
             Some(format!("this command reads a {} file", want.to_lowercase())),
@@ -372,8 +433,13 @@ fn duplicate_keys(spans: &SpanIndex, file: FileId) -> Vec<Diagnostic> {
         .map(|d| {
             Diagnostic::error()
                 .with_message(format!("`{}` is written twice", d.key))
-                .with_labels(vec![primary(file, d.second.clone(), "written again here"), secondary(file, d.first.clone(), "first here")])
-                .with_notes(vec!["help: keep one; the second would silently replace the first".into()])
+                .with_labels(vec![
+                    primary(file, d.second.clone(), "written again here"),
+                    secondary(file, d.first.clone(), "first here"),
+                ])
+                .with_notes(vec![
+                    "help: keep one; the second would silently replace the first".into()
+                ])
         })
         .collect()
 }
@@ -389,12 +455,18 @@ fn find_pack<'c>(
         return Err(Diagnostic::error()
             .with_message(format!("`{id}` is not a pack id"))
             .with_labels(vec![primary(file, span, "not a pack id")])
-            .with_notes(vec!["help: a pack id is a plain name like `h100_sxm` (letters, digits, `_`), never a path".into()]));
+            .with_notes(vec![
+                "help: a pack id is a plain name like `h100_sxm` (letters, digits, `_`), never a path".into(),
+            ]));
     }
     let matching: Vec<&Candidate> = candidates.iter().filter(|c| c.id == id).collect();
     let Some(first) = matching.first() else {
         let ids: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
-        let folders: Vec<String> = search.folders().iter().map(|(l, p)| format!("{} ({})", p.display(), l.describe())).collect();
+        let folders: Vec<String> = search
+            .folders()
+            .iter()
+            .map(|(l, p)| format!("{} ({})", p.display(), l.describe()))
+            .collect();
         let mut notes = vec![format!(
             "help: add `{id}.ron` to a plugin folder; searched: {}{}built-in packs",
             folders.join(", "),
@@ -402,25 +474,44 @@ fn find_pack<'c>(
         )];
         let suggestions = closest(id, ids.into_iter());
         if !suggestions.is_empty() {
-            notes.insert(0, format!("help: did you mean {}?", suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")));
+            notes.insert(
+                0,
+                format!(
+                    "help: did you mean {}?",
+                    suggestions
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            );
         }
         return Err(Diagnostic::error()
             .with_message(format!("no pack `{id}` on the search path"))
             .with_labels(vec![primary(file, span, "unknown pack")])
             .with_notes(notes));
     };
-    let same_level: Vec<String> =
-        matching.iter().filter(|c| c.level == first.level).map(|c| c.location.display()).collect();
+    let same_level: Vec<String> = matching
+        .iter()
+        .filter(|c| c.level == first.level)
+        .map(|c| c.location.display())
+        .collect();
     if same_level.len() > 1 {
         return Err(Diagnostic::error()
             .with_message(format!("two packs have the id `{id}`: {}", same_level.join(" and ")))
             .with_labels(vec![primary(file, span, "ambiguous pack")])
-            .with_notes(vec!["help: remove or rename one of the files; a pack's id is its file name".into()]));
+            .with_notes(vec![
+                "help: remove or rename one of the files; a pack's id is its file name".into(),
+            ]));
     }
     Ok(first)
 }
 
-fn load_pack(sources: &mut Sources, candidate: &Candidate, files: &mut Vec<PathBuf>) -> Result<LoadedPack, Vec<Diagnostic>> {
+fn load_pack(
+    sources: &mut Sources,
+    candidate: &Candidate,
+    files: &mut Vec<PathBuf>,
+) -> Result<LoadedPack, Vec<Diagnostic>> {
     let text: Arc<str> = match &candidate.location {
         PackLocation::File(path) => {
             files.push(path.clone());
@@ -436,7 +527,11 @@ fn load_pack(sources: &mut Sources, candidate: &Candidate, files: &mut Vec<PathB
         diagnostics.push(
             Diagnostic::error()
                 .with_message(format!("the pack in `{}.ron` has the id `{}`", candidate.id, raw.id))
-                .with_labels(vec![primary(file, spans.value(&["id"]).unwrap_or(0..0), "does not match the file name")])
+                .with_labels(vec![primary(
+                    file,
+                    spans.value(&["id"]).unwrap_or(0..0),
+                    "does not match the file name",
+                )])
                 .with_notes(vec![format!(
                     "help: a pack's id is its file name: rename the file to `{}.ron` or set `id: \"{}\"`",
                     raw.id, candidate.id
@@ -447,7 +542,12 @@ fn load_pack(sources: &mut Sources, candidate: &Candidate, files: &mut Vec<PathB
         return Err(diagnostics);
     }
     let location = format!("{} ({})", candidate.location.display(), candidate.level.describe());
-    Ok(LoadedPack { raw, file, spans, location })
+    Ok(LoadedPack {
+        raw,
+        file,
+        spans,
+        location,
+    })
 }
 
 /// Every pack on the search path, parsed, for `flopsheet packs`: id → (candidates in
@@ -471,7 +571,11 @@ pub fn list_packs(search: &SearchPath) -> Vec<PackListing> {
             let loaded = load_pack(&mut sources, &candidates[0], &mut files)
                 .map(|p| p.raw)
                 .map_err(|d| sources.render(&d, false));
-            PackListing { id, candidates, pack: loaded }
+            PackListing {
+                id,
+                candidates,
+                pack: loaded,
+            }
         })
         .collect()
 }

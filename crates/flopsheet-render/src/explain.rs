@@ -14,8 +14,15 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let id = ws.model.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
     let info = &ws.workbook.cells[name];
     let value = ws.model.value(id);
-    let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit.as_deref()), raw(value));
-    let site = ws.sources.location(info.site.file, info.site.formula.clone().unwrap_or(info.site.key.clone()).start);
+    let mut out = format!(
+        "{name} = {}  ({})\n",
+        format_value(value, info.unit.as_deref()),
+        raw(value)
+    );
+    let site = ws.sources.location(
+        info.site.file,
+        info.site.formula.clone().unwrap_or(info.site.key.clone()).start,
+    );
     match (&info.formula, info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
         (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
@@ -23,7 +30,9 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     }
     out.push_str(&format!("  defined at {site}"));
     match &info.origin {
-        Origin::Table { table, row, column } => out.push_str(&format!(" (table `{table}`, row `{row}`, column `{column}`)\n")),
+        Origin::Table { table, row, column } => {
+            out.push_str(&format!(" (table `{table}`, row `{row}`, column `{column}`)\n"))
+        }
         Origin::Pack(p) => out.push_str(&format!(" (pack `{p}`)\n")),
         Origin::Workbook => out.push('\n'),
     }
@@ -68,7 +77,10 @@ fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
         out.push_str(&format!("{indent}note: {note}\n"));
     }
     if let Some(source) = &info.source {
-        out.push_str(&format!("{indent}source: {source}{}\n", info.date.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()));
+        out.push_str(&format!(
+            "{indent}source: {source}{}\n",
+            info.date.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+        ));
     }
 }
 

@@ -41,7 +41,14 @@ fn sig(n: f64, digits: i32) -> String {
     let decimals = (digits - 1 - magnitude).max(0) as usize;
     let rounded = format!("{n:.decimals$}");
     // Rounding can add a digit (9.996 → 10.00); take one decimal fewer then.
-    if decimals > 0 && rounded.trim_start_matches('-').replace('.', "").trim_start_matches('0').len() > digits as usize {
+    if decimals > 0
+        && rounded
+            .trim_start_matches('-')
+            .replace('.', "")
+            .trim_start_matches('0')
+            .len()
+            > digits as usize
+    {
         format!("{n:.0$}", decimals - 1)
     } else {
         rounded
@@ -63,7 +70,10 @@ fn money(n: f64, per: &str) -> String {
     let body = if a != 0.0 && a < 1e-4 {
         format!("{a:.2e}")
     } else {
-        match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")].iter().find(|(s, _)| a >= *s) {
+        match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
+            .iter()
+            .find(|(s, _)| a >= *s)
+        {
             Some((scale, suffix)) => format!("{}{suffix}", sig(a / scale, 3)),
             None => sig(a, 3),
         }
@@ -74,7 +84,14 @@ fn money(n: f64, per: &str) -> String {
 /// SI prefixes on a base unit: `3.5 TB`, `275 TFLOP/s`, `1.29 GWh`.
 fn si(n: f64, unit: &str) -> String {
     let a = n.abs();
-    let prefixes = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+    let prefixes = [
+        (1e18, "E"),
+        (1e15, "P"),
+        (1e12, "T"),
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+    ];
     match prefixes.iter().find(|(s, _)| a >= *s) {
         Some((scale, p)) if a < 1e21 => format!("{} {p}{unit}", trim(&sig(n / scale, 3))),
         _ if a >= 1e21 => format!("{n:.2e} {unit}"),
@@ -85,7 +102,10 @@ fn si(n: f64, unit: &str) -> String {
 /// Counts with K/M/B/T: `175B`, `1.4T`, `340M`.
 fn short_scale(n: f64) -> String {
     let a = n.abs();
-    match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")].iter().find(|(s, _)| a >= *s) {
+    match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
+        .iter()
+        .find(|(s, _)| a >= *s)
+    {
         Some((scale, suffix)) if a < 1e15 => format!("{}{suffix}", trim(&sig(n / scale, 3))),
         _ => general(n),
     }

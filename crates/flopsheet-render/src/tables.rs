@@ -43,7 +43,6 @@ impl Entry<'_> {
             None => new,
         }
     }
-
 }
 
 /// A value for JSON: the number, or the error code as a string.
@@ -79,7 +78,10 @@ pub fn select<'a>(ws: &'a Workspace, only: Option<&str>) -> Result<Vec<&'a Table
             Some(t) => Ok(vec![t]),
             None => {
                 let names: Vec<&str> = ws.workbook.tables.iter().map(|t| t.name.as_str()).collect();
-                Err(format!("no table `{name}` in this workbook; its tables are: {}", names.join(", ")))
+                Err(format!(
+                    "no table `{name}` in this workbook; its tables are: {}",
+                    names.join(", ")
+                ))
             }
         },
     }
@@ -111,7 +113,12 @@ fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
     match &table.layout {
         Layout::Rows { rows, columns } => rows
             .iter()
-            .map(|row| (row.clone(), columns.iter().map(|c| entry(ws, &table.cell_name(row, c))).collect()))
+            .map(|row| {
+                (
+                    row.clone(),
+                    columns.iter().map(|c| entry(ws, &table.cell_name(row, c))).collect(),
+                )
+            })
             .collect(),
         Layout::Cells(cells) => cells.iter().map(|c| (c.to_string(), vec![entry(ws, c)])).collect(),
     }
@@ -119,7 +126,11 @@ fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
 
 fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> String {
     let mut grid = Grid::new();
-    grid.load_style(if format == Format::Markdown { ASCII_MARKDOWN } else { UTF8_FULL_CONDENSED });
+    grid.load_style(if format == Format::Markdown {
+        ASCII_MARKDOWN
+    } else {
+        UTF8_FULL_CONDENSED
+    });
     grid.set_content_arrangement(ContentArrangement::Dynamic);
     if let Some(width) = style.width {
         grid.force_no_tty().set_width(width);
@@ -131,7 +142,11 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
             grid.set_header(header);
             for (row, entries) in rows(ws, table) {
                 let mut cells = vec![Cell::new(row)];
-                cells.extend(entries.iter().map(|e| Cell::new(e.text(style)).set_alignment(CellAlignment::Right)));
+                cells.extend(
+                    entries
+                        .iter()
+                        .map(|e| Cell::new(e.text(style)).set_alignment(CellAlignment::Right)),
+                );
                 grid.add_row(cells);
             }
         }
@@ -139,7 +154,12 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
             grid.set_header(vec!["cell", "value", "note"]);
             for name in cells {
                 let e = entry(ws, name);
-                let note = ws.workbook.cells.get(&**name).and_then(|i| i.note.clone()).unwrap_or_default();
+                let note = ws
+                    .workbook
+                    .cells
+                    .get(&**name)
+                    .and_then(|i| i.note.clone())
+                    .unwrap_or_default();
                 grid.add_row(vec![
                     Cell::new(name),
                     Cell::new(e.text(style)).set_alignment(CellAlignment::Right),
@@ -149,7 +169,11 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
         }
     }
     let title = table.title.as_deref().unwrap_or(&table.name);
-    let heading = if format == Format::Markdown { format!("## {title}\n\n") } else { format!("{title} [{}]\n", table.name) };
+    let heading = if format == Format::Markdown {
+        format!("## {title}\n\n")
+    } else {
+        format!("{title} [{}]\n", table.name)
+    };
     let note = table.note.as_ref().map(|n| format!("\n{n}\n")).unwrap_or_default();
     format!("{heading}{grid}\n{note}")
 }
@@ -220,10 +244,7 @@ pub fn values(ws: &Workspace, names: &[String], format: Format) -> Result<String
     }
     Ok(match format {
         Format::Json => {
-            let object: Map<String, Json> = found
-                .iter()
-                .map(|(n, v)| ((*n).clone(), json_value(*v)))
-                .collect();
+            let object: Map<String, Json> = found.iter().map(|(n, v)| ((*n).clone(), json_value(*v))).collect();
             serde_json::to_string(&Json::Object(object)).unwrap_or_default() + "\n"
         }
         _ if found.len() == 1 => raw(found[0].1) + "\n",
