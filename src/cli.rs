@@ -77,8 +77,92 @@ pub enum Command {
         #[command(flatten)]
         options: PackArgs,
     },
+    /// Print the tables, then recompute and reprint on every save of the workbook or its packs.
+    Watch {
+        /// The workbook file to watch.
+        workbook: String,
+        #[command(flatten)]
+        options: PackArgs,
+        /// Only this table.
+        #[arg(long)]
+        table: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Table width in characters (default: the terminal's).
+        #[arg(long)]
+        width: Option<u16>,
+        /// Clear the screen before each reprint.
+        #[arg(long)]
+        clear: bool,
+    },
     /// List the workbooks built into flopsheet.
     Workbooks,
+    /// Compare scenarios side by side, each against the base (all scenarios if none named).
+    Compare {
+        workbook: String,
+        /// Scenarios to compare (default: every scenario the workbook declares).
+        scenarios: Vec<String>,
+        /// Cells to compare (default: every cell of the tables).
+        #[arg(long, num_args = 1..)]
+        show: Vec<String>,
+        /// Compare the cells of this table only.
+        #[arg(long)]
+        table: Option<String>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// A data table: the shown cells as one or two inputs (or a pack slot) vary.
+    Sweep {
+        workbook: String,
+        /// `NAME=FROM..TO[:STEPS]` (11 steps by default), `NAME=a,b,c`, or `SLOT=pack,pack`; once or twice.
+        #[arg(long, required = true)]
+        vary: Vec<String>,
+        /// The cells to show.
+        #[arg(long, required = true, num_args = 1..)]
+        show: Vec<String>,
+        /// Also draw a line chart to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Goal seek: the value of an input that brings a cell to a target.
+    Solve {
+        workbook: String,
+        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell).
+        #[arg(long)]
+        target: String,
+        /// The input to change.
+        #[arg(long)]
+        by: String,
+        /// Search this range, `LO..HI` (default: widen outward from the input's value).
+        #[arg(long)]
+        within: Option<String>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Rank the inputs upstream of a cell by how much a relative change moves it (a tornado).
+    Sensitivity {
+        workbook: String,
+        /// The cell to study.
+        name: String,
+        /// The relative change applied to each input, down and up.
+        #[arg(long, default_value = "10%")]
+        by: String,
+        /// Also draw a tornado chart to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// A workbook (optional: defaults to the overview) and pack options.
@@ -98,6 +182,26 @@ pub struct PackArgs {
     /// Override a cell for this run: `--set mfu=0.35` (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
     pub set: Vec<(String, f64)>,
+    /// Put another pack in one of the workbook's slots for this run: `--slot hardware=h200`.
+    #[arg(long = "slot", value_name = "SLOT=PACK", value_parser = parse_slot)]
+    pub slot: Vec<(String, String)>,
+}
+
+fn parse_slot(arg: &str) -> Result<(String, String), String> {
+    let (slot, pack) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not SLOT=PACK (e.g. `hardware=h100_sxm`)"))?;
+    Ok((slot.trim().to_string(), pack.trim().to_string()))
+}
+
+/// How to print a result.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Table width in characters (default: the terminal's).
+    #[arg(long)]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +222,9 @@ fn parse_override(arg: &str) -> Result<(String, f64), String> {
     let (name, value) = arg
         .split_once('=')
         .ok_or_else(|| format!("`{arg}` is not NAME=VALUE (e.g. `mfu=0.35`)"))?;
+    if name.trim().is_empty() {
+        return Err(format!("`{arg}` has no name before `=` (e.g. `mfu=0.35`)"));
+    }
     let number: f64 = value
         .trim()
         .replace('_', "")

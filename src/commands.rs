@@ -2,6 +2,7 @@
 //! the printing.
 
 use crate::cli::{Command, GetFormat, OutputFormat, PackArgs};
+use crate::whatif;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::{Format, Style};
 
@@ -59,6 +60,56 @@ pub fn run(command: Command, color: bool) -> Outcome {
         Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
+        Command::Compare {
+            workbook,
+            scenarios,
+            show,
+            table,
+            options,
+            output,
+        } => whatif::compare(&workbook, &scenarios, &show, table.as_deref(), &options, &output, color),
+        Command::Sweep {
+            workbook,
+            vary,
+            show,
+            plot,
+            options,
+            output,
+        } => whatif::sweep(&workbook, &vary, &show, plot.as_deref(), &options, &output, color),
+        Command::Solve {
+            workbook,
+            target,
+            by,
+            within,
+            options,
+            output,
+        } => whatif::solve(&workbook, &target, &by, within.as_deref(), &options, &output, color),
+        Command::Sensitivity {
+            workbook,
+            name,
+            by,
+            plot,
+            options,
+            output,
+        } => whatif::sensitivity(&workbook, &name, &by, plot.as_deref(), &options, &output, color),
+        Command::Watch {
+            workbook,
+            options,
+            table,
+            format,
+            width,
+            clear,
+        } => crate::watch::watch(
+            crate::watch::WatchArgs {
+                workbook,
+                options,
+                table,
+                format,
+                width,
+                clear,
+            },
+            color,
+        ),
     }
 }
 
@@ -75,8 +126,22 @@ pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<W
         message.push_str(&format!("help: the shipped workbooks are: {}\n", shipped.join(", ")));
         Outcome::error(message)
     })?;
-    let load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
+    missing_plugin_folder(options)?;
+    let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
+    load_options.slots = options.slot.clone();
     Workspace::load(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))
+}
+
+/// `--plugins DIR` names a folder on purpose: a typo there must not silently fall back to
+/// the built-in packs.
+fn missing_plugin_folder(options: &PackArgs) -> Result<(), Outcome> {
+    match options.plugins.iter().find(|dir| !dir.is_dir()) {
+        Some(dir) => Err(Outcome::error(format!(
+            "error: --plugins {}: no such folder\n",
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn show(
@@ -178,6 +243,9 @@ fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Outcome {
 }
 
 fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Outcome {
+    if let Err(outcome) = missing_plugin_folder(options) {
+        return outcome;
+    }
     let load_options = LoadOptions::from_env(options.plugins.clone(), Vec::new());
     let dir = dir.unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| ".".into()));
     let source = WorkbookSource::File(dir.join("_"));

@@ -3,6 +3,9 @@
 
 mod cli;
 mod commands;
+mod files;
+mod watch;
+mod whatif;
 
 use clap::Parser;
 use std::io::Write;

@@ -26,6 +26,11 @@ impl<T: Copy> Arena<T> {
         &self.items[start as usize..(start + len) as usize]
     }
 
+    /// Room for `more` items.
+    pub fn reserve(&mut self, more: usize) {
+        self.items.reserve(more);
+    }
+
     /// Replaces the slice of `id` (growing the arena to hold `id` if needed).
     pub fn set(&mut self, id: u32, slice: &[T]) {
         if self.ranges.len() <= id as usize {

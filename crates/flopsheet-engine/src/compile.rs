@@ -6,10 +6,10 @@
 //! a boolean where a number belongs and recursive functions are all reported here.
 
 use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
+use crate::hash::FxHashMap;
 use crate::suggest::closest;
 use crate::value::{CellError, ErrorKind, Value};
 use crate::{BuildError, CellId, FunctionDef};
-use std::collections::HashMap;
 
 /// Deepest chain of pack functions calling pack functions.
 const MAX_INLINE_DEPTH: usize = 32;
@@ -21,6 +21,10 @@ pub(crate) enum Op {
     Neg,
     Not,
     Bin(BinaryOp),
+    /// `Bin` whose right operand is a constant: `x * 1.000001`.
+    BinConst(BinaryOp, f64),
+    /// `Bin` whose right operand is a cell: `x * mfu`.
+    BinLoad(BinaryOp, CellId),
     Math(Math),
     Min(u32),
     Max(u32),
@@ -125,8 +129,8 @@ fn builtin(name: &str) -> Option<Builtin> {
 
 /// What the compiler needs to know about the model.
 pub(crate) struct Scope<'a> {
-    pub names: &'a HashMap<std::sync::Arc<str>, CellId>,
-    pub functions: &'a HashMap<String, FunctionDef>,
+    pub names: &'a FxHashMap<std::sync::Arc<str>, CellId>,
+    pub functions: &'a FxHashMap<String, FunctionDef>,
 }
 
 /// One pack function being inlined: its parameters bound to the caller's compiled arguments.
@@ -136,21 +140,24 @@ struct Frame<'e> {
     args: Vec<(Vec<Op>, Type)>,
 }
 
-struct Compiler<'a> {
+struct Compiler<'a, 'p> {
     scope: &'a Scope<'a>,
-    program: Program,
+    deps: &'p mut Vec<CellId>,
     frames: Vec<Frame<'a>>,
 }
 
-/// Compiles one formula against the model's names and functions.
-pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>) -> Result<Program, BuildError> {
+/// Compiles one formula against the model's names and functions into `program`, whose
+/// buffers are cleared first and reused, so that compiling a large model does not allocate
+/// per cell.
+pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>, program: &mut Program) -> Result<(), BuildError> {
+    program.ops.clear();
+    program.deps.clear();
     let mut c = Compiler {
         scope,
-        program: Program::default(),
+        deps: &mut program.deps,
         frames: Vec::new(),
     };
-    let mut ops = Vec::new();
-    let ty = c.expr(expr, &mut ops)?;
+    let ty = c.expr(expr, &mut program.ops)?;
     if ty != Type::Num {
         return Err(BuildError::Type {
             context: "the formula's result".into(),
@@ -158,11 +165,10 @@ pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>) -> Result<Progra
             found: ty.describe(),
         });
     }
-    c.program.ops = ops;
-    Ok(c.program)
+    Ok(())
 }
 
-impl<'a> Compiler<'a> {
+impl<'a> Compiler<'a, '_> {
     fn expr(&mut self, expr: &'a Expr, out: &mut Vec<Op>) -> Result<Type, BuildError> {
         match expr {
             Expr::Num(n) => {
@@ -175,12 +181,12 @@ impl<'a> Compiler<'a> {
             }
             Expr::Name(ident) => self.name(ident, out),
             Expr::Unary(UnaryOp::Neg, a) => {
-                self.expect(a, Type::Num, "the operand of `-`", out)?;
+                self.expect(a, Type::Num, Context::Operand("-"), out)?;
                 out.push(Op::Neg);
                 Ok(Type::Num)
             }
             Expr::Unary(UnaryOp::Not, a) => {
-                self.expect(a, Type::Bool, "the operand of `!`", out)?;
+                self.expect(a, Type::Bool, Context::Operand("!"), out)?;
                 out.push(Op::Not);
                 Ok(Type::Bool)
             }
@@ -192,23 +198,35 @@ impl<'a> Compiler<'a> {
                     }
                     _ => (Type::Num, Type::Num),
                 };
-                let context = format!("an operand of `{}`", symbol(*op));
-                self.expect(a, operand, &context, out)?;
-                self.expect(b, operand, &context, out)?;
-                out.push(Op::Bin(*op));
+                let context = Context::OperandOf(*op);
+                self.expect(a, operand, context, out)?;
+                let right = out.len();
+                self.expect(b, operand, context, out)?;
+                // A right operand that is one constant or one cell is fused into the operator:
+                // one dispatch instead of two. (`right` is where b's own code starts, so a single
+                // op there is all of b, never the tail of a branch.)
+                let fused = match out[right..] {
+                    [Op::Const(k)] => Op::BinConst(*op, k),
+                    [Op::Load(id)] => Op::BinLoad(*op, id),
+                    _ => Op::Bin(*op),
+                };
+                if !matches!(fused, Op::Bin(_)) {
+                    out.truncate(right);
+                }
+                out.push(fused);
                 Ok(result)
             }
             Expr::Call(name, args) => self.call(name, args, out),
         }
     }
 
-    fn expect(&mut self, expr: &'a Expr, want: Type, context: &str, out: &mut Vec<Op>) -> Result<(), BuildError> {
+    fn expect(&mut self, expr: &'a Expr, want: Type, context: Context, out: &mut Vec<Op>) -> Result<(), BuildError> {
         let found = self.expr(expr, out)?;
         if found == want {
             Ok(())
         } else {
             Err(BuildError::Type {
-                context: context.to_string(),
+                context: context.describe(),
                 expected: want.describe(),
                 found: found.describe(),
             })
@@ -225,8 +243,8 @@ impl<'a> Compiler<'a> {
         }
         match self.scope.names.get(ident.target.as_str()) {
             Some(&id) => {
-                if !self.program.deps.contains(&id) {
-                    self.program.deps.push(id);
+                if !self.deps.contains(&id) {
+                    self.deps.push(id);
                 }
                 out.push(Op::Load(id));
                 Ok(Type::Num)
@@ -263,17 +281,17 @@ impl<'a> Compiler<'a> {
                 })
             }
         };
-        let argument = |i: usize| format!("argument {} of `{name}`", i + 1);
+        let argument = |i: usize| Context::Argument(i, name);
         match builtin {
             Builtin::Math1(m) => {
                 arity("1", args.len() == 1)?;
-                self.expect(&args[0], Type::Num, &argument(0), out)?;
+                self.expect(&args[0], Type::Num, argument(0), out)?;
                 out.push(Op::Math(m));
             }
             Builtin::Log | Builtin::Pow => {
                 arity("2", args.len() == 2)?;
-                self.expect(&args[0], Type::Num, &argument(0), out)?;
-                self.expect(&args[1], Type::Num, &argument(1), out)?;
+                self.expect(&args[0], Type::Num, argument(0), out)?;
+                self.expect(&args[1], Type::Num, argument(1), out)?;
                 out.push(if matches!(builtin, Builtin::Log) {
                     Op::Math(Math::Log)
                 } else {
@@ -283,7 +301,7 @@ impl<'a> Compiler<'a> {
             Builtin::Min | Builtin::Max => {
                 arity("at least 1", !args.is_empty())?;
                 for (i, a) in args.iter().enumerate() {
-                    self.expect(a, Type::Num, &argument(i), out)?;
+                    self.expect(a, Type::Num, argument(i), out)?;
                 }
                 let n = args.len() as u32;
                 out.push(if matches!(builtin, Builtin::Min) {
@@ -294,7 +312,7 @@ impl<'a> Compiler<'a> {
             }
             Builtin::If => {
                 arity("3 (condition, then, else)", args.len() == 3)?;
-                self.expect(&args[0], Type::Bool, "the condition of `if`", out)?;
+                self.expect(&args[0], Type::Bool, Context::Condition, out)?;
                 let mut then = Vec::new();
                 let t = self.expr(&args[1], &mut then)?;
                 let mut otherwise = Vec::new();
@@ -346,6 +364,27 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// Where a typed operand sits, for the message of a type error. Built only on an error, so
+/// that compiling allocates nothing for it.
+#[derive(Clone, Copy)]
+enum Context<'n> {
+    Operand(&'static str),
+    OperandOf(BinaryOp),
+    Argument(usize, &'n str),
+    Condition,
+}
+
+impl Context<'_> {
+    fn describe(self) -> String {
+        match self {
+            Context::Operand(sym) => format!("the operand of `{sym}`"),
+            Context::OperandOf(op) => format!("an operand of `{}`", symbol(op)),
+            Context::Argument(i, name) => format!("argument {} of `{name}`", i + 1),
+            Context::Condition => "the condition of `if`".to_string(),
+        }
+    }
+}
+
 fn symbol(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
@@ -365,59 +404,82 @@ fn symbol(op: BinaryOp) -> &'static str {
     }
 }
 
-/// Evaluates a program for cell `me` against the current values. `stack` is reused across
-/// calls so evaluation allocates nothing once it has grown.
+/// Evaluates a program for cell `me` against the current values. The top of the stack lives
+/// in a register (`top`), the rest in `stack`, which is reused across calls so evaluation
+/// allocates nothing once it has grown.
+#[inline]
 pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64>) -> Value {
-    stack.clear();
     let fail = |kind| Value::Err(CellError { kind, origin: me });
+    if ops.is_empty() {
+        return fail(ErrorKind::Num);
+    }
+    stack.clear();
+    let mut top = f64::NAN;
     let mut pc = 0;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(n) => stack.push(n),
+            Op::Const(n) => {
+                stack.push(top);
+                top = n;
+            }
             Op::Load(id) => match values[id as usize] {
-                Value::Num(n) => stack.push(n),
+                Value::Num(n) => {
+                    stack.push(top);
+                    top = n;
+                }
                 err @ Value::Err(_) => return err,
             },
-            Op::Neg => {
-                let a = stack.pop().unwrap_or(f64::NAN);
-                stack.push(-a);
-            }
-            Op::Not => {
-                let a = stack.pop().unwrap_or(f64::NAN);
-                stack.push(if a == 0.0 { 1.0 } else { 0.0 });
-            }
+            Op::Neg => top = -top,
+            Op::Not => top = if top == 0.0 { 1.0 } else { 0.0 },
             Op::Bin(op) => {
-                let b = stack.pop().unwrap_or(f64::NAN);
                 let a = stack.pop().unwrap_or(f64::NAN);
-                if matches!(op, BinaryOp::Div | BinaryOp::Mod) && b == 0.0 {
+                if divides_by_zero(op, top) {
                     return fail(ErrorKind::DivZero);
                 }
-                stack.push(binary(op, a, b));
+                top = binary(op, a, top);
             }
+            Op::BinConst(op, b) => {
+                if divides_by_zero(op, b) {
+                    return fail(ErrorKind::DivZero);
+                }
+                top = binary(op, top, b);
+            }
+            Op::BinLoad(op, id) => match values[id as usize] {
+                Value::Num(b) => {
+                    if divides_by_zero(op, b) {
+                        return fail(ErrorKind::DivZero);
+                    }
+                    top = binary(op, top, b);
+                }
+                err @ Value::Err(_) => return err,
+            },
             Op::Math(m) => {
-                let v = if m == Math::Log {
-                    let base = stack.pop().unwrap_or(f64::NAN);
+                top = if m == Math::Log {
                     let x = stack.pop().unwrap_or(f64::NAN);
-                    x.log(base)
+                    x.log(top)
                 } else {
-                    let x = stack.pop().unwrap_or(f64::NAN);
-                    math1(m, x)
+                    math1(m, top)
                 };
-                stack.push(v);
             }
             Op::Min(n) | Op::Max(n) => {
-                let from = stack.len() - n as usize;
+                // The n arguments are the n - 1 topmost of `stack` and `top`.
+                let from = stack.len() + 1 - n as usize;
                 let pick = if matches!(ops[pc], Op::Min(_)) {
                     f64::min
                 } else {
                     f64::max
                 };
-                let v = stack[from..].iter().copied().reduce(pick).unwrap_or(f64::NAN);
+                // In argument order, as `min(a, b, c)` reads: ((a min b) min c).
+                top = match stack[from..].split_first() {
+                    Some((&first, rest)) => pick(rest.iter().copied().fold(first, pick), top),
+                    None => top,
+                };
                 stack.truncate(from);
-                stack.push(v);
             }
             Op::JumpIfFalse(n) => {
-                if stack.pop().unwrap_or(0.0) == 0.0 {
+                let condition = top;
+                top = stack.pop().unwrap_or(f64::NAN);
+                if condition == 0.0 {
                     pc += n as usize;
                 }
             }
@@ -425,10 +487,16 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
         }
         pc += 1;
     }
-    match stack.pop() {
-        Some(v) if v.is_finite() => Value::Num(v),
-        _ => fail(ErrorKind::Num),
+    if top.is_finite() {
+        Value::Num(top)
+    } else {
+        fail(ErrorKind::Num)
     }
+}
+
+#[inline]
+fn divides_by_zero(op: BinaryOp, divisor: f64) -> bool {
+    matches!(op, BinaryOp::Div | BinaryOp::Mod) && divisor == 0.0
 }
 
 #[inline]

@@ -21,7 +21,9 @@ mod arena;
 mod compile;
 pub mod formula;
 mod graph;
+mod hash;
 mod model;
+pub mod solve;
 pub mod suggest;
 mod value;
 
@@ -70,7 +72,7 @@ pub enum BuildError {
     UnknownName { name: Ident, suggestions: Vec<String> },
     #[error("unknown function `{name}`")]
     UnknownFunction { name: String, suggestions: Vec<String> },
-    #[error("`{function}` takes {expected} argument(s), but {found} were given")]
+    #[error("`{function}` takes {expected} {}, but {found} {} given", plural(expected, "argument", "arguments"), if *found == 1 { "was" } else { "were" })]
     ArgCount {
         function: String,
         expected: String,
@@ -86,6 +88,14 @@ pub enum BuildError {
     RecursiveFunction { chain: Vec<String> },
     #[error("a dependency cycle")]
     Cycle { cells: Vec<CellId> },
+}
+
+fn plural(count: &str, one: &'static str, many: &'static str) -> &'static str {
+    if count == "1" {
+        one
+    } else {
+        many
+    }
 }
 
 fn reads(name: &Ident) -> String {

@@ -7,17 +7,23 @@
 use crate::arena::Arena;
 use crate::compile::{self, Op, Scope};
 use crate::graph;
+use crate::hash::{FxHashMap, FxHashSet};
 use crate::value::{CellError, ErrorKind, Value};
 use crate::{Body, BuildError, CellId, EngineError, Expr, FunctionDef, ModelSpec};
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Input,
-    Formula { fingerprint: u64 },
+    Formula,
     Removed,
 }
+
+/// No rank: the cell is not in the order (removed).
+const NO_RANK: u32 = u32::MAX;
 
 /// What one round of evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,19 +51,21 @@ pub struct UpdateReport {
 /// A workbook's cells as a dependency graph with values.
 pub struct Model {
     names: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, CellId>,
+    index: FxHashMap<Arc<str>, CellId>,
     kinds: Vec<Kind>,
+    /// The fingerprint of each formula cell's definition, to tell whether it changed.
+    fingerprints: Vec<u64>,
     code: Arena<Op>,
     deps: Arena<CellId>,
     dependents: Vec<Vec<CellId>>,
     values: Vec<Value>,
-    errors: HashMap<CellId, BuildError>,
-    functions: HashMap<String, FunctionDef>,
+    errors: FxHashMap<CellId, BuildError>,
+    functions: FxHashMap<String, FunctionDef>,
     /// Names (and function names) that some cells read but that do not exist yet: when one
     /// appears, those cells are compiled again.
-    unresolved: HashMap<String, Vec<CellId>>,
+    unresolved: FxHashMap<String, Vec<CellId>>,
     /// Pack functions → the cells whose programs inline them.
-    callers: HashMap<String, Vec<CellId>>,
+    callers: FxHashMap<String, Vec<CellId>>,
     order: Vec<CellId>,
     rank: Vec<u32>,
     cycles: Vec<Vec<CellId>>,
@@ -65,7 +73,8 @@ pub struct Model {
     /// Epoch marks, so that a wave never clears per-cell flags: O(affected), not O(cells).
     epoch: u32,
     stale: Vec<u32>,
-    seen: Vec<u32>,
+    /// The ranks of the stale cells of a small wave, smallest first (kept for its allocation).
+    heap: BinaryHeap<Reverse<u32>>,
     stack: Vec<f64>,
 }
 
@@ -73,23 +82,24 @@ impl Default for Model {
     fn default() -> Self {
         Model {
             names: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             kinds: Vec::new(),
+            fingerprints: Vec::new(),
             code: Arena::new(),
             deps: Arena::new(),
             dependents: Vec::new(),
             values: Vec::new(),
-            errors: HashMap::new(),
-            functions: HashMap::new(),
-            unresolved: HashMap::new(),
-            callers: HashMap::new(),
+            errors: FxHashMap::default(),
+            functions: FxHashMap::default(),
+            unresolved: FxHashMap::default(),
+            callers: FxHashMap::default(),
             order: Vec::new(),
             rank: Vec::new(),
             cycles: Vec::new(),
             in_cycle: Vec::new(),
             epoch: 0,
             stale: Vec::new(),
-            seen: Vec::new(),
+            heap: BinaryHeap::new(),
             stack: Vec::new(),
         }
     }
@@ -190,22 +200,27 @@ impl Model {
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
         let mut report = UpdateReport::default();
-        let mut recompile: HashSet<CellId> = self.update_functions(&spec.functions);
+        let mut recompile: FxHashSet<CellId> = self.update_functions(&spec.functions);
         let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.len() + spec.cells.len()];
         let mut seen = vec![false; self.names.len()];
-        let mut added_names = Vec::new();
+        let mut added: Vec<CellId> = Vec::new();
+        let mut fresh: Vec<CellId> = Vec::new();
+        self.reserve(spec.cells.len());
 
         for def in &spec.cells {
-            let id = match self.index.get(&def.name) {
-                Some(&id) => {
+            let next = self.names.len() as CellId;
+            let id = match self.index.entry(def.name.clone()) {
+                Entry::Occupied(e) => {
+                    let id = *e.get();
                     seen[id as usize] = true;
                     id
                 }
-                None => {
-                    let id = self.push_cell(def.name.clone());
-                    added_names.push(def.name.clone());
-                    report.redefined.push(id);
-                    id
+                Entry::Vacant(e) => {
+                    e.insert(next);
+                    self.push_storage(def.name.clone());
+                    added.push(next);
+                    report.redefined.push(next);
+                    next
                 }
             };
             let old = self.kinds[id as usize];
@@ -226,13 +241,16 @@ impl Model {
                 }
                 Body::Formula(expr) => {
                     expr_of[id as usize] = Some(expr);
-                    let fingerprint = expr.fingerprint();
-                    if old != (Kind::Formula { fingerprint }) {
-                        if matches!(old, Kind::Input | Kind::Formula { .. }) {
+                    // A cell that was not a formula is compiled whatever its fingerprint; the
+                    // fingerprint is taken then (on a first build, walking each expression
+                    // once instead of twice).
+                    if old != Kind::Formula || self.fingerprints[id as usize] != expr.fingerprint() {
+                        if matches!(old, Kind::Input | Kind::Formula) {
                             report.redefined.push(id);
                         }
-                        self.kinds[id as usize] = Kind::Formula { fingerprint };
-                        recompile.insert(id);
+                        self.kinds[id as usize] = Kind::Formula;
+                        // Most of a first build: kept out of the hash set, which costs more.
+                        fresh.push(id);
                     }
                 }
             }
@@ -258,15 +276,21 @@ impl Model {
             report.structural = true;
         }
         // Names that appeared: cells that read them while they did not exist.
-        for name in &added_names {
-            if let Some(readers) = self.unresolved.remove(&**name) {
-                recompile.extend(readers);
+        if !self.unresolved.is_empty() {
+            for &id in &added {
+                if let Some(readers) = self.unresolved.remove(&*self.names[id as usize]) {
+                    recompile.extend(readers);
+                }
             }
         }
 
-        recompile.retain(|&c| matches!(self.kinds[c as usize], Kind::Formula { .. }));
-        let mut recompile: Vec<CellId> = recompile.into_iter().collect();
+        let mut recompile: Vec<CellId> = recompile
+            .into_iter()
+            .chain(fresh)
+            .filter(|&c| self.kinds[c as usize] == Kind::Formula)
+            .collect();
         recompile.sort_unstable();
+        recompile.dedup();
         if !recompile.is_empty() {
             report.structural = true;
             self.recompile(&recompile, &expr_of);
@@ -281,26 +305,39 @@ impl Model {
         report
     }
 
-    fn push_cell(&mut self, name: Arc<str>) -> CellId {
+    /// Appends a cell's storage (not its entry in the index).
+    fn push_storage(&mut self, name: Arc<str>) -> CellId {
         let id = self.names.len() as CellId;
-        self.names.push(name.clone());
-        self.index.insert(name, id);
+        self.names.push(name);
         self.kinds.push(Kind::Removed);
+        self.fingerprints.push(0);
         self.dependents.push(Vec::new());
         self.values.push(Value::Num(0.0));
         self.stale.push(0);
-        self.seen.push(0);
         self.in_cycle.push(false);
-        self.rank.push(u32::MAX);
+        self.rank.push(NO_RANK);
         id
+    }
+
+    /// Room for `more` cells in every per-cell vector, so that a large build grows each once.
+    fn reserve(&mut self, more: usize) {
+        self.names.reserve(more);
+        self.index.reserve(more);
+        self.kinds.reserve(more);
+        self.fingerprints.reserve(more);
+        self.dependents.reserve(more);
+        self.values.reserve(more);
+        self.stale.reserve(more);
+        self.in_cycle.reserve(more);
+        self.rank.reserve(more);
     }
 
     /// Replaces the function table; returns the cells to compile again because a function they
     /// inline (or one they called while it did not exist) changed.
-    fn update_functions(&mut self, functions: &[FunctionDef]) -> HashSet<CellId> {
-        let new: HashMap<String, FunctionDef> = functions.iter().map(|f| (f.name.clone(), f.clone())).collect();
-        let mut touched = HashSet::new();
-        let names: HashSet<&String> = new.keys().chain(self.functions.keys()).collect();
+    fn update_functions(&mut self, functions: &[FunctionDef]) -> FxHashSet<CellId> {
+        let new: FxHashMap<String, FunctionDef> = functions.iter().map(|f| (f.name.clone(), f.clone())).collect();
+        let mut touched = FxHashSet::default();
+        let names: FxHashSet<&String> = new.keys().chain(self.functions.keys()).collect();
         for name in names {
             if new.get(name) != self.functions.get(name) {
                 touched.extend(self.callers.remove(name).unwrap_or_default());
@@ -330,21 +367,30 @@ impl Model {
                 }
             }
         }
+        self.code.reserve(cells.len() * 4);
+        self.deps.reserve(cells.len());
+        let mut program = compile::Program::default();
         for &c in cells {
             let expr = expr_of[c as usize].expect("every recompiled cell is a formula of the spec");
             let scope = Scope {
                 names: &self.index,
                 functions: &self.functions,
             };
-            match compile::compile(expr, &scope) {
-                Ok(program) => {
+            let compiled = compile::compile(expr, &scope, &mut program);
+            self.fingerprints[c as usize] = expr.fingerprint();
+            match compiled {
+                Ok(()) => {
                     self.errors.remove(&c);
                     self.code.set(c, &program.ops);
                     self.deps.set(c, &program.deps);
-                    let mut inlined = Vec::new();
-                    expr.for_each_call(&mut |f| inlined.push(f.to_string()));
-                    for f in inlined.into_iter().filter(|f| self.functions.contains_key(f)) {
-                        self.callers.entry(f).or_default().push(c);
+                    let mut inlined: Vec<&str> = Vec::new();
+                    expr.for_each_call(&mut |f| {
+                        if self.functions.contains_key(f) {
+                            inlined.push(f);
+                        }
+                    });
+                    for f in inlined {
+                        self.callers.entry(f.to_string()).or_default().push(c);
                     }
                 }
                 Err(err) => {
@@ -369,7 +415,17 @@ impl Model {
             }
         }
         if rebuild_all {
-            self.dependents.iter_mut().for_each(Vec::clear);
+            // Count first, so that every list is allocated once at its final size.
+            let mut fan_out = vec![0u32; self.names.len()];
+            for c in 0..self.names.len() as CellId {
+                for &p in self.deps.get(c) {
+                    fan_out[p as usize] += 1;
+                }
+            }
+            for (list, &n) in self.dependents.iter_mut().zip(&fan_out) {
+                list.clear();
+                list.reserve_exact(n as usize);
+            }
             for c in 0..self.names.len() as CellId {
                 for &p in self.deps.get(c) {
                     self.dependents[p as usize].push(c);
@@ -416,83 +472,90 @@ impl Model {
     /// Recomputes, in topological order, every cell downstream of `changed` (cells whose value
     /// already changed) and `forced` (cells to evaluate regardless), skipping any cell none of
     /// whose precedents changed in this wave.
+    ///
+    /// A cell becomes *stale* when a precedent's value changes; stale cells are evaluated in
+    /// rank order (their position in the cached topological order), and a cell whose value
+    /// does not change marks nothing (early cutoff). A small wave keeps its stale cells in a
+    /// heap by rank, so it costs O(k log k) for k cells recomputed, whatever the model's size;
+    /// once the wave holds a large part of the model it sweeps the cached order instead,
+    /// which is cheaper per cell than the heap.
     fn propagate(&mut self, changed: Vec<CellId>, forced: &[CellId]) -> Recomputed {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.stale.iter_mut().for_each(|s| *s = 0);
-            self.seen.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
-        let epoch = self.epoch;
+        let mut wave = Wave {
+            epoch: self.epoch,
+            heap: std::mem::take(&mut self.heap),
+            pending: 0,
+            sweep: None,
+            limit: self.order.len() / 32 + 16,
+        };
+        wave.heap.clear();
         let mut report = Recomputed {
             recomputed: Vec::new(),
             changed,
         };
-
-        // Seed: dependents of changed cells, and forced cells, are stale.
-        let mut frontier: Vec<CellId> = Vec::new();
         for &c in &report.changed {
             for &d in &self.dependents[c as usize] {
-                self.stale[d as usize] = epoch;
-                frontier.push(d);
+                wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
             }
         }
         for &c in forced {
             if self.kinds[c as usize] != Kind::Removed {
-                self.stale[c as usize] = epoch;
-                frontier.push(c);
+                // Forced cells are evaluated even on a cycle (to take or drop the cycle error).
+                wave.mark(c, &mut self.stale, &self.rank, &[]);
             }
         }
-        // Everything reachable from the stale cells may need work: collect it.
-        let mut region = Vec::new();
-        while let Some(c) = frontier.pop() {
-            if self.seen[c as usize] == epoch {
-                continue;
-            }
-            self.seen[c as usize] = epoch;
-            region.push(c);
-            frontier.extend(self.dependents[c as usize].iter().copied());
-        }
-        if region.is_empty() {
-            return report;
-        }
-        // Visit the region in topological order: sort it when small, sweep the cached order
-        // from the region's first cell when it is a large part of the model.
-        let visit: Vec<CellId> = if region.len() * 8 > self.order.len() {
-            let first = region.iter().map(|&c| self.rank[c as usize]).min().unwrap_or(0) as usize;
-            self.order[first..]
-                .iter()
-                .copied()
-                .filter(|&c| self.seen[c as usize] == epoch)
-                .collect()
-        } else {
-            region.sort_unstable_by_key(|&c| self.rank[c as usize]);
-            region
-        };
-        for c in visit {
-            if self.stale[c as usize] != epoch {
-                continue; // early cutoff: nothing it reads changed
-            }
+        while wave.pending > 0 {
+            let c = match wave.sweep.as_mut() {
+                Some(next) => {
+                    let Some(c) = self.order[*next as usize..]
+                        .iter()
+                        .position(|&c| self.stale[c as usize] == wave.epoch)
+                        .map(|i| {
+                            *next += i as u32 + 1;
+                            self.order[*next as usize - 1]
+                        })
+                    else {
+                        break;
+                    };
+                    c
+                }
+                None => match wave.heap.pop() {
+                    Some(Reverse(rank)) => self.order[rank as usize],
+                    None => break,
+                },
+            };
+            wave.pending -= 1;
             let new = self.evaluate(c);
             report.recomputed.push(c);
             if self.replace_value(c, new) {
                 report.changed.push(c);
                 for &d in &self.dependents[c as usize] {
-                    self.stale[d as usize] = epoch;
+                    wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
                 }
             }
         }
+        self.heap = wave.heap;
         report
     }
 
+    #[inline]
     fn evaluate(&mut self, c: CellId) -> Value {
+        // The common case first: a compiled formula (error cells and inputs have no code).
+        let code = self.code.get(c);
+        if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
+            return compile::eval(code, c, &self.values, &mut self.stack);
+        }
         match self.kinds[c as usize] {
             Kind::Input => self.values[c as usize],
             Kind::Removed => Value::Err(CellError {
                 kind: ErrorKind::Name,
                 origin: c,
             }),
-            Kind::Formula { .. } => {
+            Kind::Formula => {
                 if self.in_cycle[c as usize] {
                     return Value::Err(CellError {
                         kind: ErrorKind::Cycle,
@@ -506,6 +569,45 @@ impl Model {
                     });
                 }
                 compile::eval(self.code.get(c), c, &self.values, &mut self.stack)
+            }
+        }
+    }
+}
+
+/// The stale cells of one round of propagation, in rank order.
+struct Wave {
+    epoch: u32,
+    heap: BinaryHeap<Reverse<u32>>,
+    /// Cells marked stale and not evaluated yet.
+    pending: usize,
+    /// Sweep mode: the rank from which to scan the cached order for stale cells.
+    sweep: Option<u32>,
+    /// Heap size beyond which the wave switches to sweeping.
+    limit: usize,
+}
+
+impl Wave {
+    /// Marks `c` stale (once per wave). Cells on a cycle hold `#CYCLE` whatever they read, so
+    /// a changed precedent does not make them stale; they are given as `in_cycle`.
+    #[inline]
+    fn mark(&mut self, c: CellId, stale: &mut [u32], rank: &[u32], in_cycle: &[bool]) {
+        let slot = &mut stale[c as usize];
+        let r = rank[c as usize];
+        if *slot == self.epoch || r == NO_RANK || in_cycle.get(c as usize) == Some(&true) {
+            return;
+        }
+        *slot = self.epoch;
+        self.pending += 1;
+        match &mut self.sweep {
+            // A mark made while evaluating is always ahead of the sweep; only a seed can be behind.
+            Some(next) => *next = (*next).min(r),
+            None => {
+                self.heap.push(Reverse(r));
+                if self.heap.len() > self.limit {
+                    let from = self.heap.peek().map_or(0, |Reverse(r)| *r);
+                    self.sweep = Some(from);
+                    self.heap.clear();
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 
 use crate::resolve::{ident_span, with_suggestions, CellInfo, Origin, Workbook};
 use crate::source::{primary, secondary, Diagnostic, Sources};
+use flopsheet_engine::suggest::closest;
 use flopsheet_engine::{BuildError, CellId, ErrorKind, Model, Value};
 use std::collections::HashSet;
 
@@ -25,7 +26,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         let Some(info) = workbook.cells.get(model.name(cell)) else {
             continue;
         };
-        let d = build_error(info, error);
+        let d = build_error(workbook, info, error);
         let key = (
             d.message.clone(),
             d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -67,7 +68,7 @@ fn where_label(info: &CellInfo) -> String {
     }
 }
 
-fn build_error(info: &CellInfo, error: &BuildError) -> Diagnostic {
+fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError) -> Diagnostic {
     let span = formula_span(info);
     let (label_span, suggestions): (_, Vec<String>) = match error {
         BuildError::UnknownName { name, suggestions } => {
@@ -81,7 +82,17 @@ fn build_error(info: &CellInfo, error: &BuildError) -> Diagnostic {
                         .filter_map(|s| s.strip_prefix(prefix).map(|rest| format!("row.{rest}")))
                         .collect()
                 }
-                None => suggestions.clone(),
+                // Inside a pack a bare name is one of the pack's own values: suggest those.
+                None => match &info.origin {
+                    Origin::Pack(id) if !name.written.contains('.') => {
+                        let prefix = format!("{id}.");
+                        let own = workbook.cells.keys().filter_map(|k| k.strip_prefix(prefix.as_str()));
+                        let mut shown = closest(&name.written, own);
+                        shown.extend(suggestions.iter().cloned());
+                        shown
+                    }
+                    _ => suggestions.clone(),
+                },
             };
             (ident_span(text, span.clone(), &name.written), shown)
         }
@@ -95,6 +106,10 @@ fn build_error(info: &CellInfo, error: &BuildError) -> Diagnostic {
         .with_message(error.to_string())
         .with_labels(vec![primary(info.site.file, label_span, where_label(info))]);
     let help = match error {
+        BuildError::UnknownName { .. } if matches!(info.origin, Origin::Pack(_)) => Some(
+            "inside a pack, a bare name is one of the pack's own values; another pack's value is written in full (`a100_40gb.power_w`)"
+                .to_string(),
+        ),
         BuildError::UnknownName { .. } if suggestions.is_empty() => Some(
             "every name must be a cell of the workbook, `PACK.VALUE` of a listed pack, or `TABLE.ROW.COLUMN`"
                 .to_string(),

@@ -17,9 +17,11 @@ pub mod raw;
 pub mod resolve;
 pub mod source;
 pub mod spans;
+pub mod trial;
 pub mod workspace;
 
 pub use packs::{Level, SearchPath};
-pub use resolve::{CellInfo, Layout, Origin, Table, Workbook};
+pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, Workbook};
 pub use source::{Diagnostic, Sources};
-pub use workspace::{list_packs, Failure, FindError, LoadOptions, UnknownCell, WorkbookSource, Workspace};
+pub use trial::{InputError, Trial};
+pub use workspace::{list_packs, Definitions, Failure, FindError, LoadOptions, UnknownCell, WorkbookSource, Workspace};

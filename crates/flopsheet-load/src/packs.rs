@@ -9,7 +9,7 @@
 //! 4. the workspace folder: `plugins/` in the workbook's folder or its nearest ancestor that has one;
 //! 5. the packs built into the binary (the `plugins/` folder flopsheet was built with).
 //!
-//! Two packs with the same id in one level are an error naming both files; across levels the
+//! Two packs with the same id in one folder are an error naming both files; across folders the
 //! higher one overrides the lower (and `flopsheet packs` shows what it shadows). Only `.ron`
 //! files are read, symlinks are not followed out of a folder, and ids are plain identifiers,
 //! so a `packs:` entry cannot reach outside the search path.
@@ -67,6 +67,8 @@ impl PackLocation {
 pub struct Candidate {
     pub id: String,
     pub level: Level,
+    /// Which folder of the search path it is in (the order of precedence).
+    pub folder: usize,
     pub location: PackLocation,
 }
 
@@ -127,7 +129,7 @@ impl SearchPath {
     /// Every pack file on the path, highest precedence first.
     pub fn candidates(&self) -> Vec<Candidate> {
         let mut out = Vec::new();
-        for (level, folder) in &self.folders {
+        for (index, (level, folder)) in self.folders.iter().enumerate() {
             let mut files = Vec::new();
             walk(folder, 0, &mut files);
             files.sort();
@@ -136,6 +138,7 @@ impl SearchPath {
                     out.push(Candidate {
                         id: id.to_string(),
                         level: *level,
+                        folder: index,
                         location: PackLocation::File(file.clone()),
                     });
                 }
@@ -147,6 +150,7 @@ impl SearchPath {
                 out.push(Candidate {
                     id: id.to_string(),
                     level: Level::Builtin,
+                    folder: self.folders.len(),
                     location: PackLocation::Builtin { path, text },
                 });
             }

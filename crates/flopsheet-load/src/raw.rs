@@ -22,6 +22,30 @@ pub struct RawWorkbook {
     pub cells: IndexMap<String, RawCell>,
     #[serde(default)]
     pub tables: Vec<RawTable>,
+    /// Swappable pack slots: `{"hardware": "a100_40gb"}` lets formulas read
+    /// `hardware.peak_flops_bf16`, and scenarios or sweeps put another pack in the slot.
+    #[serde(default)]
+    pub slots: IndexMap<String, String>,
+    #[serde(default)]
+    pub scenarios: Vec<RawScenario>,
+}
+
+/// A named what-if: input overrides and pack substitutions, never an edit of the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Scenario")]
+pub struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Cells given a value in this scenario.
+    #[serde(default)]
+    pub set: IndexMap<String, f64>,
+    /// Slots given another pack in this scenario.
+    #[serde(default)]
+    pub slots: IndexMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

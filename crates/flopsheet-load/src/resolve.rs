@@ -90,6 +90,19 @@ pub struct Workbook {
     pub packs: Vec<PackSummary>,
     pub tables: Vec<Table>,
     pub cells: IndexMap<Arc<str>, CellInfo>,
+    /// Pack slots and the pack each holds in this load: `hardware` → `a100_40gb`.
+    pub slots: IndexMap<String, String>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// A named set of overrides declared in the workbook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub set: Vec<(String, f64)>,
+    pub slots: Vec<(String, String)>,
 }
 
 /// A parsed pack file, ready to resolve.
@@ -119,6 +132,7 @@ pub fn resolve(
     file: FileId,
     spans: &SpanIndex,
     packs: &[LoadedPack],
+    slots: &IndexMap<String, String>,
     overrides: &[(String, f64)],
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut r = Resolver {
@@ -130,13 +144,32 @@ pub fn resolve(
     for pack in packs {
         r.pack(pack);
     }
+    // Parse every formula of the workbook up front, on all cores: on a large workbook this is
+    // most of the load. Results are taken in order by the loop below.
+    let is_formula = |cell: &RawCell| cell.value.is_none() && cell.formula.is_some();
+    let texts: Vec<&str> = raw
+        .cells
+        .values()
+        .filter(|c| is_formula(c))
+        .filter_map(|c| c.formula.as_deref())
+        .collect();
+    let mut parsed = formula::parse_many(&texts).into_iter();
+    drop(texts);
+    // The cells' spans, walked in the order written (the order of `raw.cells`), so that
+    // finding each costs no lookup; a key out of step is looked up by path.
+    let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     for (name, cell) in &raw.cells {
-        let span = |field: Option<&str>| match field {
-            Some(f) => spans.value(&["cells", name, f]),
-            None => spans.value(&["cells", name]),
+        let parsed = if is_formula(cell) { parsed.next() } else { None };
+        let entry = match entries.next() {
+            Some(e) if e.name() == name => Some(e),
+            _ => spans.entry(&["cells", name]),
         };
-        let key = spans.key(&["cells", name]).unwrap_or(0..0);
-        let formula_span = span(Some("formula")).or_else(|| cell.formula.as_ref().and_then(|_| span(None)));
+        let key = entry.map_or(0..0, |e| e.key());
+        let formula_span = entry.and_then(|e| {
+            e.get(&["formula"])
+                .map(|f| f.value())
+                .or_else(|| cell.formula.as_ref().map(|_| e.value()))
+        });
         let site = Site {
             file,
             key: key.clone(),
@@ -146,9 +179,13 @@ pub fn resolve(
             r.diagnostics.push(invalid_name(name, file, key));
             continue;
         }
-        r.cell(name.as_str().into(), cell, site, Origin::Workbook, None, |_| {});
+        r.cell(name.as_str().into(), cell, site, Origin::Workbook, parsed, |_| {});
     }
-    let pack_ids: Vec<&str> = packs.iter().map(|p| p.raw.id.as_str()).collect();
+    let pack_ids: Vec<&str> = packs
+        .iter()
+        .map(|p| p.raw.id.as_str())
+        .chain(slots.keys().map(|k| k.as_str()))
+        .collect();
     let tables: Vec<Table> = raw
         .tables
         .iter()
@@ -160,6 +197,7 @@ pub fn resolve(
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
     }
+    bind_slots(&mut r.bodies, slots);
     inherit_units(&mut r.cells, &r.bodies);
     let workbook = Workbook {
         title: raw.title.clone(),
@@ -177,6 +215,18 @@ pub fn resolve(
             .collect(),
         tables,
         cells: r.cells,
+        slots: slots.clone(),
+        scenarios: raw
+            .scenarios
+            .iter()
+            .map(|s| Scenario {
+                name: s.name.clone(),
+                title: s.title.clone(),
+                note: s.note.clone(),
+                set: s.set.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                slots: s.slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            })
+            .collect(),
     };
     let spec = ModelSpec {
         cells: r.bodies,
@@ -266,14 +316,15 @@ impl Resolver {
         cell: &RawCell,
         site: Site,
         origin: Origin,
-        parsed: Option<Expr>,
+        parsed: Option<Result<Expr, formula::FormulaError>>,
         mut rewrite: impl FnMut(&mut formula::Ident),
     ) {
         let body = match (cell.value, &cell.formula) {
             (Some(v), None) => Body::Input(v),
             (None, Some(text)) => {
                 let span = site.formula.clone().unwrap_or(site.key.clone());
-                let Some(mut expr) = parsed.or_else(|| self.parse(text, site.file, span)) else {
+                let parsed = parsed.unwrap_or_else(|| formula::parse(text));
+                let Some(mut expr) = self.parsed(text, parsed, site.file, span) else {
                     return;
                 };
                 expr.rewrite_names(&mut rewrite);
@@ -320,7 +371,18 @@ impl Resolver {
     }
 
     fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
-        match formula::parse(text) {
+        self.parsed(text, formula::parse(text), file, span)
+    }
+
+    /// The expression of a parsed formula, or `None` with a diagnostic.
+    fn parsed(
+        &mut self,
+        text: &str,
+        parsed: Result<Expr, formula::FormulaError>,
+        file: FileId,
+        span: Range<usize>,
+    ) -> Option<Expr> {
+        match parsed {
             Ok(expr) => Some(expr),
             Err(err) => {
                 let mut notes = Vec::new();
@@ -464,7 +526,7 @@ impl Resolver {
                         ident.target = table_cell_name(&table.name, row, &ident.target);
                     }
                 };
-                self.cell(name.into(), cell, site.clone(), origin, parsed.clone(), rewrite);
+                self.cell(name.into(), cell, site.clone(), origin, parsed.clone().map(Ok), rewrite);
             }
         }
     }
@@ -524,6 +586,24 @@ impl Resolver {
     }
 }
 
+/// Names read through a slot (`hardware.peak_flops_bf16`) read the pack in the slot.
+fn bind_slots(bodies: &mut [CellDef], slots: &IndexMap<String, String>) {
+    if slots.is_empty() {
+        return;
+    }
+    for def in bodies {
+        if let Body::Formula(expr) = &mut def.body {
+            expr.rewrite_names(&mut |ident| {
+                if let Some((prefix, rest)) = ident.target.split_once('.') {
+                    if let Some(pack) = slots.get(prefix) {
+                        ident.target = format!("{pack}.{rest}");
+                    }
+                }
+            });
+        }
+    }
+}
+
 /// A cell must be exactly one of an input and a formula.
 fn shape_error(name: &str, cell: &RawCell, site: &Site) -> Option<Diagnostic> {
     let what = match (cell.value, &cell.formula) {
@@ -572,6 +652,9 @@ fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
             _ => None,
         })
         .collect();
+    if alias_of.is_empty() {
+        return;
+    }
     for def in bodies {
         if cells.get(&def.name).is_none_or(|c| c.unit.is_some()) {
             continue;
@@ -624,9 +707,12 @@ pub fn with_suggestions(diagnostic: Diagnostic, suggestions: &[String]) -> Diagn
         return diagnostic;
     }
     let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
-    let mut notes = diagnostic.notes.clone();
-    notes.insert(0, format!("help: did you mean {}?", list.join(" or ")));
-    diagnostic.with_notes(notes)
+    let mut diagnostic = diagnostic;
+    // `with_notes` appends; the suggestion goes first.
+    diagnostic
+        .notes
+        .insert(0, format!("help: did you mean {}?", list.join(" or ")));
+    diagnostic
 }
 
 /// The span of `word` inside the formula string at `span` of the file; the whole string if not found.

@@ -102,6 +102,8 @@ pub struct LoadOptions {
     pub user_dir: Option<PathBuf>,
     /// `--set NAME=VALUE`: inputs (or formulas) replaced by values for this run.
     pub overrides: Vec<(String, f64)>,
+    /// Pack slots given another pack for this run: `hardware` → `h100_sxm`.
+    pub slots: Vec<(String, String)>,
 }
 
 impl LoadOptions {
@@ -112,6 +114,7 @@ impl LoadOptions {
             env_path: std::env::var_os("FLOPSHEET_PLUGIN_PATH"),
             user_dir: SearchPath::user_folder(),
             overrides,
+            slots: Vec::new(),
         }
     }
 
@@ -151,18 +154,68 @@ pub struct Workspace {
     pub workbook: Workbook,
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
-    spec: ModelSpec,
-    source: WorkbookSource,
-    options: LoadOptions,
+    pub(crate) spec: ModelSpec,
+    pub(crate) source: WorkbookSource,
+    pub(crate) options: LoadOptions,
     files: Vec<PathBuf>,
+    cache: FileCache,
 }
 
-impl Workspace {
-    pub fn load(source: WorkbookSource, options: LoadOptions) -> Result<Workspace, Failure> {
-        let loaded = read_definitions(&source, &options)?;
+/// The text of every file read, so that a reload re-reads only the files that changed.
+#[derive(Default)]
+struct FileCache {
+    texts: HashMap<PathBuf, Arc<str>>,
+}
+
+impl FileCache {
+    /// Files are known by their absolute path, as a watcher reports them.
+    fn key(path: &Path) -> PathBuf {
+        path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    fn read(&mut self, path: &Path) -> Result<Arc<str>, Diagnostic> {
+        let key = Self::key(path);
+        if let Some(text) = self.texts.get(&key) {
+            return Ok(text.clone());
+        }
+        let text = read_text(path)?;
+        self.texts.insert(key, text.clone());
+        Ok(text)
+    }
+
+    fn forget(&mut self, path: &Path) {
+        self.texts.remove(&Self::key(path));
+        self.texts.remove(path);
+    }
+}
+
+/// A workbook and its packs read, parsed and resolved, not yet built into a model: the first
+/// of the two steps of [`Workspace::load`], split so that each step can be timed on its own.
+pub struct Definitions {
+    loaded: Loaded,
+    source: WorkbookSource,
+    options: LoadOptions,
+    cache: FileCache,
+}
+
+impl Definitions {
+    /// The number of cells defined (workbook, packs and tables).
+    pub fn cell_count(&self) -> usize {
+        self.loaded.resolved.spec.cells.len()
+    }
+
+    /// The second step of [`Workspace::load`]: builds the dependency graph, evaluates every
+    /// cell and collects the diagnostics.
+    pub fn build(self) -> Workspace {
+        let Definitions {
+            loaded,
+            source,
+            options,
+            cache,
+        } = self;
         let model = Model::build(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
-        Ok(Workspace {
+        Workspace {
             sources: loaded.sources,
             workbook: loaded.resolved.workbook,
             model,
@@ -171,14 +224,46 @@ impl Workspace {
             source,
             options,
             files: loaded.files,
+            cache,
+        }
+    }
+}
+
+impl Workspace {
+    /// Reads, resolves, builds and evaluates a workbook: [`Workspace::read`], then
+    /// [`Definitions::build`].
+    pub fn load(source: WorkbookSource, options: LoadOptions) -> Result<Workspace, Failure> {
+        Ok(Workspace::read(source, options)?.build())
+    }
+
+    /// The first step of [`Workspace::load`]: reads and parses the workbook and its packs and
+    /// resolves their names, without building the model.
+    pub fn read(source: WorkbookSource, options: LoadOptions) -> Result<Definitions, Failure> {
+        let mut cache = FileCache::default();
+        let loaded = read_definitions(&source, &options, &mut cache)?;
+        Ok(Definitions {
+            loaded,
+            source,
+            options,
+            cache,
         })
     }
 
-    /// Reads the files again and brings the model up to date incrementally. If the new
-    /// definitions fail to load, or build with errors, the last good model stays in place and
-    /// the failure is returned.
+    /// Reads every file again and brings the model up to date; see [`Workspace::reload_changed`].
     pub fn reload(&mut self) -> Result<UpdateReport, Failure> {
-        let loaded = read_definitions(&self.source, &self.options)?;
+        self.cache.texts.clear();
+        self.reload_changed(&[])
+    }
+
+    /// Re-reads the files in `changed` (other files come from the cache), diffs the new
+    /// definitions against the model and recomputes incrementally. If the new definitions fail
+    /// to load, or build with errors, the last good model stays in place and the failure is
+    /// returned.
+    pub fn reload_changed(&mut self, changed: &[PathBuf]) -> Result<UpdateReport, Failure> {
+        for path in changed {
+            self.cache.forget(path);
+        }
+        let loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
         self.files = loaded.files.clone();
         let report = self.model.update(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
@@ -195,6 +280,11 @@ impl Workspace {
         self.spec = loaded.resolved.spec;
         self.diagnostics = diagnostics;
         Ok(report)
+    }
+
+    /// The search path this workspace finds packs on.
+    pub fn search_path(&self) -> SearchPath {
+        self.options.search_path(&self.source)
     }
 
     pub fn source(&self) -> &WorkbookSource {
@@ -257,8 +347,11 @@ struct Loaded {
     files: Vec<PathBuf>,
 }
 
+/// From this size on, a workbook's span index is built on a thread of its own.
+const PARALLEL_SPANS_BYTES: usize = 256 * 1024;
+
 /// Reads the workbook and its packs and resolves them.
-fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Loaded, Failure> {
+fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut FileCache) -> Result<Loaded, Failure> {
     let mut sources = Sources::default();
     let mut files = Vec::new();
     let fail = |sources, diagnostics, files| {
@@ -271,7 +364,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
     let text: Arc<str> = match source {
         WorkbookSource::File(path) => {
             files.push(path.clone());
-            match read_text(path) {
+            match cache.read(path) {
                 Ok(text) => text,
                 Err(d) => return fail(sources, vec![d], files),
             }
@@ -279,18 +372,47 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
         WorkbookSource::Builtin { text, .. } => Arc::from(*text),
     };
     let file = sources.add(source.display(), text.clone());
-    let raw: RawWorkbook = match parse_ron(&sources, file, "Workbook") {
+    // The span index needs only the text: on a large workbook, build it on another core while
+    // serde reads the RON.
+    let (raw, spans) = if text.len() >= PARALLEL_SPANS_BYTES {
+        std::thread::scope(|scope| {
+            let spans = scope.spawn(|| SpanIndex::new(&text));
+            let raw = parse_ron::<RawWorkbook>(&sources, file, "Workbook");
+            let spans = spans.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (raw, spans)
+        })
+    } else {
+        (parse_ron(&sources, file, "Workbook"), SpanIndex::default())
+    };
+    let raw: RawWorkbook = match raw {
         Ok(raw) => raw,
         Err(d) => return fail(sources, vec![d], files),
     };
-    let spans = SpanIndex::new(&text);
+    let spans = if text.len() >= PARALLEL_SPANS_BYTES {
+        spans
+    } else {
+        SpanIndex::new(&text)
+    };
     let mut diagnostics = duplicate_keys(&spans, file);
+
+    let slots = bind_slots(&raw, &spans, file, options, &mut diagnostics);
+    // The packs listed, then those only named by a slot.
+    let mut wanted: Vec<(String, std::ops::Range<usize>)> = raw
+        .packs
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), spans.value(&["packs", &i.to_string()]).unwrap_or(0..0)))
+        .collect();
+    for (slot, id) in &slots {
+        if !wanted.iter().any(|(w, _)| w == id) {
+            wanted.push((id.clone(), spans.value(&["slots", slot]).unwrap_or(0..0)));
+        }
+    }
 
     let search = options.search_path(source);
     let candidates = search.candidates();
     let mut packs: Vec<LoadedPack> = Vec::new();
-    for (i, id) in raw.packs.iter().enumerate() {
-        let span = spans.value(&["packs", &i.to_string()]).unwrap_or(0..0);
+    for (id, span) in &wanted {
         match find_pack(id, &candidates, &search, file, span.clone()) {
             Err(d) => diagnostics.push(d),
             Ok(candidate) => {
@@ -298,11 +420,11 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
                     diagnostics.push(
                         Diagnostic::error()
                             .with_message(format!("the pack `{id}` is listed twice"))
-                            .with_labels(vec![primary(file, span, "listed again here")]),
+                            .with_labels(vec![primary(file, span.clone(), "listed again here")]),
                     );
                     continue;
                 }
-                match load_pack(&mut sources, candidate, &mut files) {
+                match load_pack(&mut sources, candidate, &mut files, cache) {
                     Ok(pack) => packs.push(pack),
                     Err(mut d) => diagnostics.append(&mut d),
                 }
@@ -312,7 +434,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(&raw, file, &spans, &packs, &options.overrides) {
+    match resolve(&raw, file, &spans, &packs, &slots, &options.overrides) {
         Ok(resolved) => Ok(Loaded {
             sources,
             resolved,
@@ -320,6 +442,44 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions) -> Result<Lo
         }),
         Err(diagnostics) => fail(sources, diagnostics, files),
     }
+}
+
+/// The pack each slot holds: the workbook's binding, unless this load (a scenario, a sweep)
+/// puts another pack in it.
+fn bind_slots(
+    raw: &RawWorkbook,
+    spans: &SpanIndex,
+    file: FileId,
+    options: &LoadOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> indexmap::IndexMap<String, String> {
+    let mut slots = raw.slots.clone();
+    for (slot, _) in &raw.slots {
+        if !crate::resolve::is_simple_name(slot) || raw.packs.contains(slot) {
+            let span = spans.key(&["slots", slot]).unwrap_or(0..0);
+            diagnostics.push(
+                Diagnostic::error()
+                    .with_message(format!("`{slot}` cannot be a slot name"))
+                    .with_labels(vec![primary(file, span, "slot")])
+                    .with_notes(vec!["help: a slot is a plain name (letters, digits, `_`) that is not also a pack id, e.g. `hardware`".into()]),
+            );
+        }
+    }
+    for (slot, pack) in &options.slots {
+        match slots.get_mut(slot) {
+            Some(bound) => *bound = pack.clone(),
+            None => {
+                let known: Vec<&str> = raw.slots.keys().map(|k| k.as_str()).collect();
+                let message = if known.is_empty() {
+                    format!("the workbook has no slot `{slot}` (it declares no `slots:`)")
+                } else {
+                    format!("the workbook has no slot `{slot}`; its slots are: {}", known.join(", "))
+                };
+                diagnostics.push(Diagnostic::error().with_message(message));
+            }
+        }
+    }
+    slots
 }
 
 fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
@@ -380,6 +540,15 @@ fn parse_ron<T: DeserializeOwned>(sources: &Sources, file: FileId, expected: &st
 
 fn describe_ron_error(code: &ron::Error, expected: &str, text: &str) -> (String, Option<String>) {
     use ron::Error as E;
+    if text.trim().is_empty() {
+        return (
+            "the file is empty".into(),
+            Some(format!(
+                "a {} file starts with `{expected}(`; see docs/formats.md",
+                expected.to_lowercase()
+            )),
+        );
+    }
     match code {
         E::NoSuchStructField {
             expected: fields,
@@ -402,13 +571,6 @@ fn describe_ron_error(code: &ron::Error, expected: &str, text: &str) -> (String,
                 outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
             ),
             Some(format!("add `{field}: ...`")),
-        ),
-        E::Eof if text.trim().is_empty() => (
-            "the file is empty".into(),
-            Some(format!(
-                "a {} file starts with `{expected}(`; see docs/formats.md",
-                expected.to_lowercase()
-            )),
         ),
         E::Eof => (
             "unexpected end of file".into(),
@@ -491,14 +653,15 @@ fn find_pack<'c>(
             .with_labels(vec![primary(file, span, "unknown pack")])
             .with_notes(notes));
     };
-    let same_level: Vec<String> = matching
+    // Within one folder two files with one id are ambiguous; across folders the first wins.
+    let same_folder: Vec<String> = matching
         .iter()
-        .filter(|c| c.level == first.level)
+        .filter(|c| c.folder == first.folder)
         .map(|c| c.location.display())
         .collect();
-    if same_level.len() > 1 {
+    if same_folder.len() > 1 {
         return Err(Diagnostic::error()
-            .with_message(format!("two packs have the id `{id}`: {}", same_level.join(" and ")))
+            .with_message(format!("two packs have the id `{id}`: {}", same_folder.join(" and ")))
             .with_labels(vec![primary(file, span, "ambiguous pack")])
             .with_notes(vec![
                 "help: remove or rename one of the files; a pack's id is its file name".into(),
@@ -511,11 +674,12 @@ fn load_pack(
     sources: &mut Sources,
     candidate: &Candidate,
     files: &mut Vec<PathBuf>,
+    cache: &mut FileCache,
 ) -> Result<LoadedPack, Vec<Diagnostic>> {
     let text: Arc<str> = match &candidate.location {
         PackLocation::File(path) => {
             files.push(path.clone());
-            read_text(path).map_err(|d| vec![d])?
+            cache.read(path).map_err(|d| vec![d])?
         }
         PackLocation::Builtin { text, .. } => Arc::from(*text),
     };
@@ -568,7 +732,7 @@ pub fn list_packs(search: &SearchPath) -> Vec<PackListing> {
             let candidates = by_id.remove(&id).unwrap_or_default();
             let mut sources = Sources::default();
             let mut files = Vec::new();
-            let loaded = load_pack(&mut sources, &candidates[0], &mut files)
+            let loaded = load_pack(&mut sources, &candidates[0], &mut files, &mut FileCache::default())
                 .map(|p| p.raw)
                 .map_err(|d| sources.render(&d, false));
             PackListing {

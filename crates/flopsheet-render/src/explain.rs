@@ -60,7 +60,12 @@ fn line(ws: &Workspace, id: CellId) -> String {
     match (&info.formula, info.overridden) {
         (Some(f), false) => format!("{name} = {value}   ← {f}"),
         _ => {
-            let mut tags = vec!["input".to_string()];
+            let kind = if info.overridden {
+                "input, overridden by --set"
+            } else {
+                "input"
+            };
+            let mut tags = vec![kind.to_string()];
             tags.extend(info.source.clone());
             tags.extend(info.date.clone());
             format!("{name} = {value}   [{}]", tags.join("; "))

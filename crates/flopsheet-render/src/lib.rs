@@ -3,9 +3,12 @@
 //! function returns a `String` for the caller to print.
 
 pub mod explain;
+pub mod grid;
 pub mod number;
+pub mod plot;
 pub mod tables;
 
 pub use explain::explain;
+pub use grid::{Field, Grid};
 pub use number::{format_number, format_value};
 pub use tables::{raw, render, select, values, Format, Style};

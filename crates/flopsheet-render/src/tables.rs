@@ -3,9 +3,8 @@
 //! Text and Markdown format each number by its unit; CSV and JSON carry the raw f64 at full
 //! precision with the unit beside it, for scripts.
 
+use crate::grid::{csv_line, json_value, Field, Grid};
 use crate::number::format_value;
-use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
 use flopsheet_engine::Value;
 use flopsheet_load::{Layout, Table, Workspace};
 use serde_json::{json, Map, Value as Json};
@@ -45,17 +44,12 @@ impl Entry<'_> {
     }
 }
 
-/// A value for JSON: the number, or the error code as a string.
-fn json_value(v: Value) -> Json {
-    match v {
-        Value::Num(n) => json!(n),
-        Value::Err(e) => json!(e.kind.code()),
-    }
-}
-
 /// A value at full precision (shortest text that reads back to the same f64).
+/// Very large and very small numbers use an exponent (`3.15e23`, `4.438322620140801e-18`),
+/// still the shortest text that reads back exactly.
 pub fn raw(v: Value) -> String {
     match v {
+        Value::Num(n) if n != 0.0 && !(1e-5..1e16).contains(&n.abs()) => format!("{n:e}"),
         Value::Num(n) => n.to_string(),
         Value::Err(e) => e.kind.code().to_string(),
     }
@@ -125,33 +119,21 @@ fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
 }
 
 fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> String {
-    let mut grid = Grid::new();
-    grid.load_style(if format == Format::Markdown {
-        ASCII_MARKDOWN
-    } else {
-        UTF8_FULL_CONDENSED
-    });
-    grid.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(width) = style.width {
-        grid.force_no_tty().set_width(width);
-    }
+    let mut grid = Grid::default();
     match &table.layout {
         Layout::Rows { columns, .. } => {
-            let mut header = vec![Cell::new("")];
-            header.extend(columns.iter().map(Cell::new));
-            grid.set_header(header);
+            grid.headers = std::iter::once(String::new()).chain(columns.iter().cloned()).collect();
             for (row, entries) in rows(ws, table) {
-                let mut cells = vec![Cell::new(row)];
-                cells.extend(
-                    entries
-                        .iter()
-                        .map(|e| Cell::new(e.text(style)).set_alignment(CellAlignment::Right)),
-                );
-                grid.add_row(cells);
+                let mut fields = vec![Field::label(row)];
+                fields.extend(entries.iter().map(|e| Field {
+                    text: e.text(style),
+                    raw: json_value(e.value),
+                }));
+                grid.rows.push(fields);
             }
         }
         Layout::Cells(cells) => {
-            grid.set_header(vec!["cell", "value", "note"]);
+            grid.headers = vec!["cell".into(), "value".into(), "note".into()];
             for name in cells {
                 let e = entry(ws, name);
                 let note = ws
@@ -160,30 +142,25 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
                     .get(&**name)
                     .and_then(|i| i.note.clone())
                     .unwrap_or_default();
-                grid.add_row(vec![
-                    Cell::new(name),
-                    Cell::new(e.text(style)).set_alignment(CellAlignment::Right),
-                    Cell::new(note),
+                grid.rows.push(vec![
+                    Field::label(name.to_string()),
+                    Field {
+                        text: e.text(style),
+                        raw: json_value(e.value),
+                    },
+                    Field::label(note),
                 ]);
             }
         }
     }
+    grid.note = table.note.clone();
     let title = table.title.as_deref().unwrap_or(&table.name);
     let heading = if format == Format::Markdown {
         format!("## {title}\n\n")
     } else {
         format!("{title} [{}]\n", table.name)
     };
-    let note = table.note.as_ref().map(|n| format!("\n{n}\n")).unwrap_or_default();
-    format!("{heading}{grid}\n{note}")
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    format!("{heading}{}", grid.text(format, style.width))
 }
 
 /// One line per displayed cell: `table,row,column,name,value,unit`.
@@ -196,10 +173,9 @@ fn csv(ws: &Workspace, tables: &[&Table]) -> String {
         };
         for (row, entries) in rows(ws, table) {
             for (column, e) in columns.iter().zip(&entries) {
-                let fields = [&table.name, &row, column, &e.name, &raw(e.value), e.unit.unwrap_or("")];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                out.push_str(&line.join(","));
-                out.push('\n');
+                let value = raw(e.value);
+                let fields = [table.name.as_str(), &row, column, &e.name, &value, e.unit.unwrap_or("")];
+                out.push_str(&csv_line(fields.into_iter()));
             }
         }
     }
@@ -222,8 +198,15 @@ fn json_tables(ws: &Workspace, tables: &[&Table]) -> Json {
                     };
                     for (column, e) in columns.iter().zip(&entries) {
                         object.insert(column.clone(), json_value(e.value));
-                        if let Some(unit) = e.unit {
-                            units.insert(column.clone(), json!(unit));
+                        match (&table.layout, e.unit) {
+                            // A list of cells mixes units: each row carries its own.
+                            (Layout::Cells(_), Some(unit)) => {
+                                object.insert("unit".into(), json!(unit));
+                            }
+                            (Layout::Rows { .. }, Some(unit)) => {
+                                units.insert(column.clone(), json!(unit));
+                            }
+                            _ => {}
                         }
                     }
                     Json::Object(object)

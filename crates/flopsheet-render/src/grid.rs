@@ -1,0 +1,151 @@
+//! A plain grid of labelled values — the shape of every what-if result (a comparison, a
+//! sweep, a tornado) — printed as text, Markdown, CSV or JSON.
+//!
+//! Text and Markdown show each field's formatted text; CSV and JSON carry its raw value (a
+//! full-precision number where there is one).
+
+use crate::number::format_value;
+use crate::tables::Format;
+use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Comfy};
+use flopsheet_engine::Value;
+use serde_json::{json, Map, Value as Json};
+
+/// One field: what a person reads, and what a script reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub text: String,
+    pub raw: Json,
+}
+
+impl Field {
+    pub fn label(text: impl Into<String>) -> Field {
+        let text = text.into();
+        Field { raw: json!(text), text }
+    }
+
+    /// A value formatted by its unit.
+    pub fn value(value: Value, unit: Option<&str>) -> Field {
+        Field {
+            text: format_value(value, unit),
+            raw: json_value(value),
+        }
+    }
+
+    /// A value with a note after it, e.g. the change against a base: `$1.72M (+23.2%)`.
+    pub fn value_with(value: Value, unit: Option<&str>, suffix: &str) -> Field {
+        let mut f = Field::value(value, unit);
+        if !suffix.is_empty() {
+            f.text = format!("{} ({suffix})", f.text);
+        }
+        f
+    }
+
+    fn is_numeric(&self) -> bool {
+        self.raw.is_number()
+    }
+}
+
+/// A value for JSON: the number, or the error code as a string.
+pub fn json_value(v: Value) -> Json {
+    match v {
+        Value::Num(n) => json!(n),
+        Value::Err(e) => json!(e.kind.code()),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Field>>,
+    pub note: Option<String>,
+}
+
+impl Grid {
+    pub fn render(&self, format: Format, width: Option<u16>) -> String {
+        match format {
+            Format::Table | Format::Markdown => self.text(format, width),
+            Format::Csv => self.csv(),
+            Format::Json => serde_json::to_string_pretty(&self.json()).unwrap_or_default() + "\n",
+        }
+    }
+
+    /// The grid as a comfy-table, with its title above and note below.
+    pub fn text(&self, format: Format, width: Option<u16>) -> String {
+        let mut table = Comfy::new();
+        table.load_style(if format == Format::Markdown {
+            ASCII_MARKDOWN
+        } else {
+            UTF8_FULL_CONDENSED
+        });
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        if let Some(width) = width {
+            table.force_no_tty().set_width(width);
+        }
+        table.set_header(self.headers.iter().map(Cell::new));
+        for row in &self.rows {
+            table.add_row(row.iter().map(|f| {
+                let cell = Cell::new(&f.text);
+                if f.is_numeric() {
+                    cell.set_alignment(CellAlignment::Right)
+                } else {
+                    cell
+                }
+            }));
+        }
+        let heading = match (format, self.title.is_empty()) {
+            (_, true) => String::new(),
+            (Format::Markdown, false) => format!("## {}\n\n", self.title),
+            _ => format!("{}\n", self.title),
+        };
+        let note = self.note.as_ref().map(|n| format!("\n{n}\n")).unwrap_or_default();
+        format!("{heading}{table}\n{note}")
+    }
+
+    fn csv(&self) -> String {
+        let mut out = csv_line(self.headers.iter().map(String::as_str));
+        for row in &self.rows {
+            let fields: Vec<String> = row
+                .iter()
+                .map(|f| match &f.raw {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            out.push_str(&csv_line(fields.iter().map(String::as_str)));
+        }
+        out
+    }
+
+    fn json(&self) -> Json {
+        let rows: Vec<Json> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let object: Map<String, Json> = self
+                    .headers
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().map(|f| f.raw.clone()))
+                    .collect();
+                Json::Object(object)
+            })
+            .collect();
+        json!({ "title": self.title, "columns": self.headers, "rows": rows, "note": self.note })
+    }
+}
+
+/// One CSV line, quoting fields that need it.
+pub fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = fields
+        .map(|s| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    quoted.join(",") + "\n"
+}

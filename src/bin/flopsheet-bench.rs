@@ -1,0 +1,249 @@
+//! `flopsheet-bench WORKLOAD N [EDITS]`: runs one of the standard engine workloads of
+//! `shared/bench/WORKLOADS.md` (`chain`, `fanout`, `sparse`) with N cells and prints one JSON
+//! line:
+//!
+//! ```json
+//! {"workload":"chain","cells":100000,"load_ms":0.0,"build_and_eval_ms":0.0,"edit_ms":0.0,"probe":0.0}
+//! ```
+//!
+//! The workbook is generated as RON text, written to a temporary file and loaded through the
+//! CLI's own path ([`Workspace::load`], run as its two steps [`Workspace::read`] and
+//! [`Definitions::build`](flopsheet_load::Definitions::build) so that each is timed). The edits
+//! set the workload's input to 2, 3, 4, … (20 edits unless EDITS says otherwise) through the
+//! model's incremental API and read the probe cell after each. The probe is checked against the
+//! workload's closed form; a wrong probe exits with status 1. Extra figures (peak memory, the
+//! median and the fastest edit) go to stderr, so stdout is exactly the one JSON line.
+
+use flopsheet_engine::Value;
+use flopsheet_load::{LoadOptions, WorkbookSource, Workspace};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: flopsheet-bench chain|fanout|sparse N [EDITS]";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    Chain,
+    Fanout,
+    Sparse,
+}
+
+impl Workload {
+    fn parse(s: &str) -> Option<Workload> {
+        Some(match s {
+            "chain" => Workload::Chain,
+            "fanout" => Workload::Fanout,
+            "sparse" => Workload::Sparse,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Chain => "chain",
+            Workload::Fanout => "fanout",
+            Workload::Sparse => "sparse",
+        }
+    }
+
+    /// The input each edit sets, and the cell read after it.
+    fn input_and_probe(self, n: usize) -> (String, String) {
+        match self {
+            Workload::Chain => ("c0".into(), format!("c{}", n - 1)),
+            Workload::Fanout => ("x".into(), format!("c{}", n - 1)),
+            Workload::Sparse => (format!("a{}", n / 4), format!("b{}", n / 4)),
+        }
+    }
+
+    /// The probe's value once the input is `v`, from the closed forms of WORKLOADS.md, and the
+    /// tolerance a correct f64 evaluation stays within.
+    fn expected(self, n: usize, v: f64) -> (f64, f64) {
+        match self {
+            Workload::Chain => {
+                let grown = (v + 1e6) * 1.000001f64.powi(n as i32 - 1);
+                (grown - 1e6, grown * 1e-9)
+            }
+            Workload::Fanout => {
+                let want = (n - 1) as f64 * (v + 1.0);
+                (want, want.abs() * 1e-12)
+            }
+            Workload::Sparse => (2.0 * v + 1.0, 0.0),
+        }
+    }
+
+    /// Writes the workbook as RON: inputs as numbers, formulas as strings.
+    fn write(self, n: usize, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(out, "Workbook(")?;
+        writeln!(out, "    title: \"{} workload, {n} cells\",", self.name())?;
+        writeln!(out, "    cells: {{")?;
+        match self {
+            Workload::Chain => {
+                writeln!(out, "        \"c0\": 1,")?;
+                for i in 1..n {
+                    writeln!(out, "        \"c{i}\": \"c{} * 1.000001 + 1\",", i - 1)?;
+                }
+            }
+            Workload::Fanout => {
+                writeln!(out, "        \"x\": 1,")?;
+                for i in 1..n {
+                    writeln!(out, "        \"c{i}\": \"x * {i} + {i}\",")?;
+                }
+            }
+            Workload::Sparse => {
+                for i in 0..n / 2 {
+                    writeln!(out, "        \"a{i}\": {i},")?;
+                }
+                for i in 0..n - n / 2 {
+                    writeln!(out, "        \"b{i}\": \"a{i} * 2 + 1\",")?;
+                }
+            }
+        }
+        writeln!(out, "    }},")?;
+        writeln!(out, ")")
+    }
+}
+
+/// The temporary workbook file, removed when dropped.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A field of /proc/self/status in MB: `VmHWM` (peak resident memory) or `VmRSS` (now).
+fn memory_mb(field: &str) -> String {
+    let kb = std::fs::read_to_string("/proc/self/status").ok().and_then(|status| {
+        let line = status.lines().find(|l| l.starts_with(field))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    kb.map_or("unknown".into(), |kb| format!("{:.1} MB", kb as f64 / 1024.0))
+}
+
+fn ms(from: Instant) -> f64 {
+    from.elapsed().as_secs_f64() * 1e3
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("flopsheet-bench: {message}");
+    ExitCode::FAILURE
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(workload), Some(n)) = (
+        args.first().and_then(|w| Workload::parse(w)),
+        args.get(1).and_then(|n| n.replace('_', "").parse::<usize>().ok()),
+    ) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let edits = match args.get(2).map(|e| e.parse::<usize>()) {
+        None => 20,
+        Some(Ok(e)) if e > 0 => e,
+        Some(_) => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if n < 4 || args.len() > 3 {
+        eprintln!("{USAGE} (N at least 4)");
+        return ExitCode::from(2);
+    }
+
+    let path = std::env::temp_dir().join(format!(
+        "flopsheet-bench-{}-{}-{n}.ron",
+        std::process::id(),
+        workload.name()
+    ));
+    let file = TempFile(path);
+    if let Err(e) = write_workbook(workload, n, &file.0) {
+        return fail(format!("cannot write {}: {e}", file.0.display()));
+    }
+
+    // load: read the file, parse the RON, resolve names and parse every formula.
+    let start = Instant::now();
+    let definitions = match Workspace::read(WorkbookSource::File(file.0.clone()), LoadOptions::default()) {
+        Ok(d) => d,
+        Err(failure) => return fail(failure.render(false)),
+    };
+    let load_ms = ms(start);
+    let rss_loaded = memory_mb("VmRSS");
+    // build and evaluate: compile, order the graph, evaluate every cell.
+    let start = Instant::now();
+    let mut ws = definitions.build();
+    let build_and_eval_ms = ms(start);
+    let rss_built = memory_mb("VmRSS");
+    if ws.has_errors() {
+        return fail(ws.render_diagnostics(false));
+    }
+    if ws.model.len() != n {
+        return fail(format!("the model has {} cells, not {n}", ws.model.len()));
+    }
+
+    let (input, probe) = workload.input_and_probe(n);
+    let (Some(input), Some(probe)) = (ws.model.id(&input), ws.model.id(&probe)) else {
+        return fail("the input or the probe cell is missing");
+    };
+    let mut times = Vec::with_capacity(edits);
+    let mut value = Value::Num(f64::NAN);
+    let mut v = 1.0;
+    for _ in 0..edits {
+        v += 1.0;
+        let start = Instant::now();
+        if let Err(e) = ws.model.set_inputs(&[(input, v)]) {
+            return fail(e);
+        }
+        value = ws.model.value(probe);
+        times.push(ms(start));
+    }
+    drop(file);
+
+    let edit_ms = times.iter().sum::<f64>() / times.len() as f64;
+    let Value::Num(probe_value) = value else {
+        return fail(format!("the probe holds an error: {value:?}"));
+    };
+    println!(
+        "{{\"workload\":\"{}\",\"cells\":{n},\"load_ms\":{},\"build_and_eval_ms\":{},\"edit_ms\":{},\"probe\":{}}}",
+        workload.name(),
+        json_number(load_ms),
+        json_number(build_and_eval_ms),
+        json_number(edit_ms),
+        json_number(probe_value)
+    );
+    times.sort_by(f64::total_cmp);
+    eprintln!(
+        "edits: {edits}, median {:.6} ms, fastest {:.6} ms; peak memory (VmHWM): {}; \
+         resident after load {rss_loaded}, after build {rss_built}",
+        times[times.len() / 2],
+        times[0],
+        memory_mb("VmHWM"),
+    );
+
+    let (want, tolerance) = workload.expected(n, v);
+    if (probe_value - want).abs() > tolerance {
+        return fail(format!(
+            "wrong probe: {probe_value}, the closed form gives {want} (input {v})"
+        ));
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_workbook(workload: Workload, n: usize, path: &Path) -> std::io::Result<()> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    workload.write(n, &mut out)?;
+    out.flush()
+}
+
+/// A finite f64 as JSON (always with a decimal point or exponent, as `0.0` in WORKLOADS.md).
+fn json_number(x: f64) -> String {
+    let s = format!("{x:?}");
+    if x.is_finite() {
+        s
+    } else {
+        "null".into()
+    }
+}
