@@ -6,6 +6,10 @@ use crate::whatif;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::{Format, Style};
 
+/// A command's outcome; the error side is an outcome too (what to print, exit code 1), so
+/// that `?` can end a command early.
+pub type Run = Result<Outcome, Outcome>;
+
 /// What a command produced.
 #[derive(Default)]
 pub struct Outcome {
@@ -15,23 +19,32 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn ok(stdout: String) -> Outcome {
+    pub fn ok(stdout: String) -> Outcome {
         Outcome {
             stdout,
             ..Outcome::default()
         }
     }
 
-    fn error(stderr: String) -> Outcome {
+    pub fn error(stderr: String) -> Outcome {
         Outcome {
             stderr,
             code: 1,
             ..Outcome::default()
         }
     }
+
+    /// `error: MESSAGE` and exit code 1.
+    pub fn fail(message: impl std::fmt::Display) -> Outcome {
+        Outcome::error(format!("error: {message}\n"))
+    }
 }
 
 pub fn run(command: Command, color: bool) -> Outcome {
+    dispatch(command, color).unwrap_or_else(|failed| failed)
+}
+
+fn dispatch(command: Command, color: bool) -> Run {
     match command {
         Command::Show {
             load,
@@ -136,10 +149,7 @@ pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<W
 /// the built-in packs.
 fn missing_plugin_folder(options: &PackArgs) -> Result<(), Outcome> {
     match options.plugins.iter().find(|dir| !dir.is_dir()) {
-        Some(dir) => Err(Outcome::error(format!(
-            "error: --plugins {}: no such folder\n",
-            dir.display()
-        ))),
+        Some(dir) => Err(Outcome::fail(format!("--plugins {}: no such folder", dir.display()))),
         None => Ok(()),
     }
 }
@@ -151,21 +161,15 @@ fn show(
     format: OutputFormat,
     width: Option<u16>,
     color: bool,
-) -> Outcome {
-    let ws = match load(workbook, options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
-    let tables = match flopsheet_render::select(&ws, table) {
-        Ok(t) => t,
-        Err(e) => return Outcome::error(format!("error: {e}\n")),
-    };
+) -> Run {
+    let ws = load(workbook, options, color)?;
+    let tables = flopsheet_render::select(&ws, table).map_err(Outcome::fail)?;
     let style = Style {
         width,
         ..Style::default()
     };
     let stdout = flopsheet_render::render(&ws, &tables, format_of(format), &style);
-    finish(&ws, stdout, color)
+    Ok(finish(&ws, stdout, color))
 }
 
 /// Prints the workbook's diagnostics (if any) to stderr and sets the exit code from them.
@@ -187,48 +191,33 @@ pub fn format_of(format: OutputFormat) -> Format {
     }
 }
 
-fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Outcome {
-    let ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
+fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Run {
+    let ws = load(Some(workbook), options, color)?;
     let format = if format == GetFormat::Json {
         Format::Json
     } else {
         Format::Table
     };
-    match flopsheet_render::values(&ws, names, format) {
-        Ok(stdout) => {
-            let mut outcome = finish(&ws, stdout, color);
-            // A value asked for that is an error fails the command, whatever else is fine.
-            if names
-                .iter()
-                .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))))
-            {
-                outcome.code = 1;
-            }
-            outcome
-        }
-        Err(e) => Outcome::error(format!("error: {e}\n")),
+    let stdout = flopsheet_render::values(&ws, names, format).map_err(Outcome::fail)?;
+    let mut outcome = finish(&ws, stdout, color);
+    // A value asked for that is an error fails the command, whatever else is fine.
+    if names
+        .iter()
+        .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))))
+    {
+        outcome.code = 1;
     }
+    Ok(outcome)
 }
 
-fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Outcome {
-    let ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
-    match flopsheet_render::explain(&ws, name) {
-        Ok(text) => finish(&ws, text, color),
-        Err(e) => Outcome::error(format!("error: {e}\n")),
-    }
+fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Run {
+    let ws = load(Some(workbook), options, color)?;
+    let text = flopsheet_render::explain(&ws, name).map_err(Outcome::fail)?;
+    Ok(finish(&ws, text, color))
 }
 
-fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Outcome {
-    let ws = match load(workbook, options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
+fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Run {
+    let ws = load(workbook, options, color)?;
     let mut outcome = finish(&ws, String::new(), color);
     if outcome.code == 0 {
         outcome.stdout = format!(
@@ -239,13 +228,11 @@ fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Outcome {
             ws.workbook.tables.len()
         );
     }
-    outcome
+    Ok(outcome)
 }
 
-fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Outcome {
-    if let Err(outcome) = missing_plugin_folder(options) {
-        return outcome;
-    }
+fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Run {
+    missing_plugin_folder(options)?;
     let load_options = LoadOptions::from_env(options.plugins.clone(), Vec::new());
     let dir = dir.unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| ".".into()));
     let source = WorkbookSource::File(dir.join("_"));
@@ -294,14 +281,14 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         }
     }
     let code = u8::from(!stderr.is_empty());
-    Outcome {
+    Ok(Outcome {
         stdout: out,
         stderr,
         code,
-    }
+    })
 }
 
-fn workbooks() -> Outcome {
+fn workbooks() -> Run {
     let mut out = String::new();
     for (path, text) in flopsheet_load::packs::builtin_workbooks() {
         let title = text
@@ -316,5 +303,5 @@ fn workbooks() -> Outcome {
             title.trim_matches('"')
         ));
     }
-    Outcome::ok(out)
+    Ok(Outcome::ok(out))
 }

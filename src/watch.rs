@@ -9,7 +9,7 @@
 //! screen; the watcher never exits on bad input, only on Ctrl-C (with status 0).
 
 use crate::cli::{OutputFormat, PackArgs};
-use crate::commands::{format_of, Outcome};
+use crate::commands::{format_of, Outcome, Run};
 use flopsheet_engine::{UpdateReport, Value};
 use flopsheet_load::{Failure, Layout, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::Style;
@@ -54,26 +54,13 @@ struct Session {
     last_good: String,
 }
 
-pub fn watch(args: WatchArgs, color: bool) -> Outcome {
-    let source = match WorkbookSource::find(&args.workbook) {
-        Ok(source) => source,
-        Err(e) => {
-            return Outcome {
-                stderr: format!("error: {e}\n"),
-                code: 1,
-                ..Outcome::default()
-            }
-        }
-    };
+pub fn watch(args: WatchArgs, color: bool) -> Run {
+    let source = WorkbookSource::find(&args.workbook).map_err(Outcome::fail)?;
     let WorkbookSource::File(path) = &source else {
-        return Outcome {
-            stderr: format!(
-                "error: `{}` is a shipped workbook built into flopsheet; watch needs a file\nhelp: watch a file path, e.g. `flopsheet watch workbooks/{}.ron` in a checkout\n",
-                args.workbook, args.workbook
-            ),
-            code: 1,
-            ..Outcome::default()
-        };
+        return Err(Outcome::fail(format!(
+            "`{}` is a shipped workbook built into flopsheet; watch needs a file\nhelp: watch a file path, e.g. `flopsheet watch workbooks/{}.ron` in a checkout",
+            args.workbook, args.workbook
+        )));
     };
     let workbook_path = absolute(path);
     let mut options = LoadOptions::from_env(args.options.plugins.clone(), args.options.set.clone());
@@ -81,27 +68,14 @@ pub fn watch(args: WatchArgs, color: bool) -> Outcome {
 
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();
-    if let Err(e) = ctrlc::set_handler(move || {
+    ctrlc::set_handler(move || {
         let _ = stop.send(Message::Stop);
-    }) {
-        return Outcome {
-            stderr: format!("error: cannot handle Ctrl-C: {e}\n"),
-            code: 1,
-            ..Outcome::default()
-        };
-    }
-    let mut debouncer = match new_debouncer(DEBOUNCE, None, move |result| {
+    })
+    .map_err(|e| Outcome::fail(format!("cannot handle Ctrl-C: {e}")))?;
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result| {
         let _ = tx.send(Message::Files(result));
-    }) {
-        Ok(d) => d,
-        Err(e) => {
-            return Outcome {
-                stderr: format!("error: cannot watch files: {e}\n"),
-                code: 1,
-                ..Outcome::default()
-            }
-        }
-    };
+    })
+    .map_err(|e| Outcome::fail(format!("cannot watch files: {e}")))?;
 
     let plugin_folders = options
         .search_path(&source)
@@ -152,10 +126,7 @@ pub fn watch(args: WatchArgs, color: bool) -> Outcome {
             }
         }
     }
-    Outcome {
-        stdout: "stopped watching\n".into(),
-        ..Outcome::default()
-    }
+    Ok(Outcome::ok("stopped watching\n".into()))
 }
 
 /// An absolute, symlink-free path, also for a file that does not exist (yet).

@@ -4,7 +4,7 @@
 //! edit of the user's files.
 
 use crate::cli::{OutputArgs, OutputFormat, PackArgs};
-use crate::commands::{format_of, load, Outcome};
+use crate::commands::{format_of, load, Outcome, Run};
 use flopsheet_engine::solve::{find_bracket, find_root};
 use flopsheet_engine::{CellId, Value};
 use flopsheet_load::{Layout, Trial, Workspace};
@@ -18,14 +18,6 @@ const PROGRESS_ABOVE: usize = 200;
 /// Most points a sweep may have.
 const MAX_POINTS: usize = 1_000_000;
 
-fn fail(message: impl std::fmt::Display) -> Outcome {
-    Outcome {
-        stderr: format!("error: {message}\n"),
-        code: 1,
-        ..Outcome::default()
-    }
-}
-
 fn unit_of<'a>(ws: &'a Workspace, name: &str) -> Option<&'a str> {
     ws.workbook.cells.get(name).and_then(|c| c.unit.as_deref())
 }
@@ -36,7 +28,9 @@ fn value_of(ws: &Workspace, name: &str) -> Value {
 
 /// Checks every name is a cell; the first that is not becomes the error.
 fn check_names(ws: &Workspace, names: &[String]) -> Result<(), Outcome> {
-    names.iter().try_for_each(|n| ws.value(n).map(|_| ()).map_err(fail))
+    names
+        .iter()
+        .try_for_each(|n| ws.value(n).map(|_| ()).map_err(Outcome::fail))
 }
 
 /// `+23.2%` (or the absolute change when the base is zero).
@@ -72,17 +66,14 @@ pub fn compare(
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
-) -> Outcome {
-    let mut ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
+) -> Run {
+    let mut ws = load(Some(workbook), options, color)?;
     let declared = ws.workbook.scenarios.clone();
     if declared.is_empty() {
-        return fail(format!(
+        return Err(Outcome::fail(format!(
             "{} declares no scenarios\nhelp: add `scenarios: [Scenario(name: \"h100\", set: {{\"mfu\": 0.4}}, slots: {{\"hardware\": \"h100_sxm\"}})]`",
             ws.source().display()
-        ));
+        )));
     }
     let chosen: Vec<_> = if scenarios.is_empty() {
         declared.clone()
@@ -93,16 +84,16 @@ pub fn compare(
                 Some(s) => chosen.push(s.clone()),
                 None => {
                     let names: Vec<&str> = declared.iter().map(|s| s.name.as_str()).collect();
-                    return fail(format!("no scenario `{name}`; the scenarios are: {}", names.join(", ")));
+                    return Err(Outcome::fail(format!(
+                        "no scenario `{name}`; the scenarios are: {}",
+                        names.join(", ")
+                    )));
                 }
             }
         }
         chosen
     };
-    let cells = match shown_cells(&ws, show, table) {
-        Ok(c) => c,
-        Err(outcome) => return outcome,
-    };
+    let cells = shown_cells(&ws, show, table)?;
     let base: Vec<Value> = cells.iter().map(|c| value_of(&ws, c)).collect();
     let mut columns = Vec::new();
     for scenario in &chosen {
@@ -113,15 +104,11 @@ pub fn compare(
         match ws.with_trial(&trial, |ws| cells.iter().map(|c| value_of(ws, c)).collect::<Vec<_>>()) {
             Ok(values) => columns.push(values),
             Err(failure) => {
-                return Outcome {
-                    stderr: format!(
-                        "error: scenario `{}` does not evaluate:\n{}",
-                        scenario.name,
-                        failure.render(color)
-                    ),
-                    code: 1,
-                    ..Outcome::default()
-                }
+                return Err(Outcome::error(format!(
+                    "error: scenario `{}` does not evaluate:\n{}",
+                    scenario.name,
+                    failure.render(color)
+                )))
             }
         }
     }
@@ -163,10 +150,7 @@ pub fn compare(
         })
         .collect();
     grid.note = Some(notes.join("\n"));
-    Outcome {
-        stdout: grid.render(format_of(output.format), output.width),
-        ..Outcome::default()
-    }
+    Ok(Outcome::ok(grid.render(format_of(output.format), output.width)))
 }
 
 fn describe_trial(s: &flopsheet_load::Scenario) -> String {
@@ -181,7 +165,7 @@ fn shown_cells(ws: &Workspace, show: &[String], table: Option<&str>) -> Result<V
         check_names(ws, show)?;
         return Ok(show.to_vec());
     }
-    let tables = flopsheet_render::select(ws, table).map_err(fail)?;
+    let tables = flopsheet_render::select(ws, table).map_err(Outcome::fail)?;
     Ok(tables
         .iter()
         .flat_map(|t| match &t.layout {
@@ -284,26 +268,24 @@ pub fn sweep(
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
-) -> Outcome {
-    let mut ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
-    if let Err(outcome) = check_names(&ws, show) {
-        return outcome;
-    }
+) -> Run {
+    let mut ws = load(Some(workbook), options, color)?;
+    check_names(&ws, show)?;
     if vary.is_empty() || vary.len() > 2 {
-        return fail("a sweep varies one or two names: `--vary NAME=FROM..TO[:STEPS]` (repeat for a second)");
+        return Err(Outcome::fail(
+            "a sweep varies one or two names: `--vary NAME=FROM..TO[:STEPS]` (repeat for a second)",
+        ));
     }
-    let varies: Vec<Vary> = match vary.iter().map(|v| parse_vary(v, &mut ws)).collect() {
-        Ok(v) => v,
-        Err(e) => return fail(e),
-    };
+    let varies = vary
+        .iter()
+        .map(|v| parse_vary(v, &mut ws))
+        .collect::<Result<Vec<Vary>, _>>()
+        .map_err(Outcome::fail)?;
     let points: usize = varies.iter().map(Vary::len).product();
     if points > MAX_POINTS {
-        return fail(format!(
+        return Err(Outcome::fail(format!(
             "{points} points is more than the {MAX_POINTS} a sweep may have; use fewer steps"
-        ));
+        )));
     }
     // Pack slots change the graph's structure, so they go outside; inputs vary inside.
     let mut order: Vec<&Vary> = varies.iter().collect();
@@ -317,10 +299,7 @@ pub fn sweep(
         bar
     });
     // results[i][j]: the shown cells at the i-th value of the outer and j-th of the inner vary.
-    let results = match run_sweep(&mut ws, &order, show, progress.as_ref()) {
-        Ok(r) => r,
-        Err(message) => return fail(message),
-    };
+    let results = run_sweep(&mut ws, &order, show, progress.as_ref()).map_err(Outcome::fail)?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -332,10 +311,10 @@ pub fn sweep(
     if let Some(path) = plot_to {
         match sweep_plot(&ws, &order, show, &results).and_then(|svg| write_plot(path, &svg)) {
             Ok(()) => outcome.stderr = format!("wrote {}\n", path.display()),
-            Err(e) => return fail(e),
+            Err(e) => return Err(Outcome::fail(e)),
         }
     }
-    outcome
+    Ok(outcome)
 }
 
 type SweepResults = Vec<Vec<Vec<Value>>>;
@@ -485,51 +464,52 @@ pub fn solve(
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
-) -> Outcome {
-    let mut ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
+) -> Run {
+    let mut ws = load(Some(workbook), options, color)?;
     let Some((target_name, goal)) = target.split_once('=') else {
-        return fail(format!("`--target {target}` is not NAME=VALUE"));
+        return Err(Outcome::fail(format!("`--target {target}` is not NAME=VALUE")));
     };
     let target_name = target_name.trim().to_string();
-    if let Err(outcome) = check_names(&ws, std::slice::from_ref(&target_name)) {
-        return outcome;
-    }
+    check_names(&ws, std::slice::from_ref(&target_name))?;
     // The goal is a number, or the name of a cell whose value it takes.
     let goal = match goal.trim().parse::<f64>() {
         Ok(g) => g,
         Err(_) => match ws.value(goal.trim()) {
             Ok(Value::Num(g)) => g,
-            Ok(Value::Err(e)) => return fail(format!("the goal `{goal}` is an error value ({})", e.kind.code())),
-            Err(e) => return fail(format!("`{goal}` is neither a number nor a cell: {e}")),
+            Ok(Value::Err(e)) => {
+                return Err(Outcome::fail(format!(
+                    "the goal `{goal}` is an error value ({})",
+                    e.kind.code()
+                )))
+            }
+            Err(e) => return Err(Outcome::fail(format!("`{goal}` is neither a number nor a cell: {e}"))),
         },
     };
-    let id = match ws.pin(by) {
-        Ok(id) => id,
-        Err(e) => return fail(e),
-    };
+    let id = ws.pin(by).map_err(Outcome::fail)?;
     let start = ws.model.value(id).as_num().unwrap_or(0.0);
     let mut gap = |x: f64| ws.with_inputs(&[(id, x)], |ws| value_of(ws, &target_name).as_num().map(|v| v - goal));
     let range = match within {
         Some(r) => match parse_range(r) {
             Ok(r) => r,
-            Err(e) => return fail(e),
+            Err(e) => return Err(Outcome::fail(e)),
         },
         None => match find_bracket(&mut gap, start) {
             Some(r) => r,
             None => {
-                return fail(format!(
+                return Err(Outcome::fail(format!(
                     "no value of `{by}` found that brings `{target_name}` to {goal}, searching outward from {start}\nhelp: give a range to search with `--within LO..HI`"
-                ))
+                )))
             }
         },
     };
     let tolerance = (goal.abs() * 1e-12).max(1e-300);
     let root = match find_root(&mut gap, range.0, range.1, tolerance, 1e-15) {
         Ok(root) => root,
-        Err(e) => return fail(format!("{e}\nhelp: widen or move the range with `--within LO..HI`")),
+        Err(e) => {
+            return Err(Outcome::fail(format!(
+                "{e}\nhelp: widen or move the range with `--within LO..HI`"
+            )))
+        }
     };
     let achieved = ws.with_inputs(&[(id, root.x)], |ws| value_of(ws, &target_name));
     let mut grid = Grid {
@@ -559,10 +539,7 @@ pub fn solve(
         "{by} = {} (full precision); the workbook file is unchanged",
         root.x
     ));
-    Outcome {
-        stdout: grid.render(format_of(output.format), output.width),
-        ..Outcome::default()
-    }
+    Ok(Outcome::ok(grid.render(format_of(output.format), output.width)))
 }
 
 fn parse_range(arg: &str) -> Result<(f64, f64), String> {
@@ -591,22 +568,16 @@ pub fn sensitivity(
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
-) -> Outcome {
-    let mut ws = match load(Some(workbook), options, color) {
-        Ok(ws) => ws,
-        Err(outcome) => return outcome,
-    };
-    let delta = match parse_fraction(by) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
+) -> Run {
+    let mut ws = load(Some(workbook), options, color)?;
+    let delta = parse_fraction(by).map_err(Outcome::fail)?;
     let Some(target) = ws.model.id(name) else {
-        return fail(ws.unknown(name));
+        return Err(Outcome::fail(ws.unknown(name)));
     };
     let Value::Num(base) = ws.model.value(target) else {
-        return fail(format!(
+        return Err(Outcome::fail(format!(
             "`{name}` is an error value; fix it before measuring its sensitivity"
-        ));
+        )));
     };
     let mut rows: Vec<(CellId, f64, f64, f64)> = Vec::new();
     let mut skipped = Vec::new();
@@ -685,10 +656,10 @@ pub fn sensitivity(
             .and_then(|svg| write_plot(path, &svg))
         {
             Ok(()) => outcome.stderr = format!("wrote {}\n", path.display()),
-            Err(e) => return fail(e),
+            Err(e) => return Err(Outcome::fail(e)),
         }
     }
-    outcome
+    Ok(outcome)
 }
 
 /// `10%`, `±10%`, or `0.1`.

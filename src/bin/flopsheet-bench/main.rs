@@ -14,96 +14,16 @@
 //! workload's closed form; a wrong probe exits with status 1. Extra figures (peak memory, the
 //! median and the fastest edit) go to stderr, so stdout is exactly the one JSON line.
 
+mod workload;
+
 use flopsheet_engine::Value;
 use flopsheet_load::{LoadOptions, WorkbookSource, Workspace};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+use workload::Workload;
 
 const USAGE: &str = "usage: flopsheet-bench chain|fanout|sparse N [EDITS]";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Workload {
-    Chain,
-    Fanout,
-    Sparse,
-}
-
-impl Workload {
-    fn parse(s: &str) -> Option<Workload> {
-        Some(match s {
-            "chain" => Workload::Chain,
-            "fanout" => Workload::Fanout,
-            "sparse" => Workload::Sparse,
-            _ => return None,
-        })
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Workload::Chain => "chain",
-            Workload::Fanout => "fanout",
-            Workload::Sparse => "sparse",
-        }
-    }
-
-    /// The input each edit sets, and the cell read after it.
-    fn input_and_probe(self, n: usize) -> (String, String) {
-        match self {
-            Workload::Chain => ("c0".into(), format!("c{}", n - 1)),
-            Workload::Fanout => ("x".into(), format!("c{}", n - 1)),
-            Workload::Sparse => (format!("a{}", n / 4), format!("b{}", n / 4)),
-        }
-    }
-
-    /// The probe's value once the input is `v`, from the closed forms of WORKLOADS.md, and the
-    /// tolerance a correct f64 evaluation stays within.
-    fn expected(self, n: usize, v: f64) -> (f64, f64) {
-        match self {
-            Workload::Chain => {
-                let grown = (v + 1e6) * 1.000001f64.powi(n as i32 - 1);
-                (grown - 1e6, grown * 1e-9)
-            }
-            Workload::Fanout => {
-                let want = (n - 1) as f64 * (v + 1.0);
-                (want, want.abs() * 1e-12)
-            }
-            Workload::Sparse => (2.0 * v + 1.0, 0.0),
-        }
-    }
-
-    /// Writes the workbook as RON: inputs as numbers, formulas as strings.
-    fn write(self, n: usize, out: &mut impl Write) -> std::io::Result<()> {
-        writeln!(out, "Workbook(")?;
-        writeln!(out, "    title: \"{} workload, {n} cells\",", self.name())?;
-        writeln!(out, "    cells: {{")?;
-        match self {
-            Workload::Chain => {
-                writeln!(out, "        \"c0\": 1,")?;
-                for i in 1..n {
-                    writeln!(out, "        \"c{i}\": \"c{} * 1.000001 + 1\",", i - 1)?;
-                }
-            }
-            Workload::Fanout => {
-                writeln!(out, "        \"x\": 1,")?;
-                for i in 1..n {
-                    writeln!(out, "        \"c{i}\": \"x * {i} + {i}\",")?;
-                }
-            }
-            Workload::Sparse => {
-                for i in 0..n / 2 {
-                    writeln!(out, "        \"a{i}\": {i},")?;
-                }
-                for i in 0..n - n / 2 {
-                    writeln!(out, "        \"b{i}\": \"a{i} * 2 + 1\",")?;
-                }
-            }
-        }
-        writeln!(out, "    }},")?;
-        writeln!(out, ")")
-    }
-}
 
 /// The temporary workbook file, removed when dropped.
 struct TempFile(PathBuf);
@@ -160,7 +80,7 @@ fn main() -> ExitCode {
         workload.name()
     ));
     let file = TempFile(path);
-    if let Err(e) = write_workbook(workload, n, &file.0) {
+    if let Err(e) = workload.write_file(n, &file.0) {
         return fail(format!("cannot write {}: {e}", file.0.display()));
     }
 
@@ -230,12 +150,6 @@ fn main() -> ExitCode {
         ));
     }
     ExitCode::SUCCESS
-}
-
-fn write_workbook(workload: Workload, n: usize, path: &Path) -> std::io::Result<()> {
-    let mut out = BufWriter::new(std::fs::File::create(path)?);
-    workload.write(n, &mut out)?;
-    out.flush()
 }
 
 /// A finite f64 as JSON (always with a decimal point or exponent, as `0.0` in WORKLOADS.md).
