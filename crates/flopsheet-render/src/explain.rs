@@ -40,9 +40,10 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
 
     let precedents = ws.model.precedents(id);
     if !precedents.is_empty() {
-        out.push_str("\nreads:\n");
-        for &p in precedents {
-            out.push_str(&format!("  {}\n", line(ws, p)));
+        // The assumptions a user can change, each with its value and where it comes from.
+        out.push_str("\ninputs it depends on:\n");
+        for input in ws.upstream_inputs(id) {
+            out.push_str(&format!("  {}\n", line(ws, input)));
         }
         out.push_str("\nprecedents, down to the inputs:\n");
         out.push_str(&format!("{}\n", line(ws, id)));
