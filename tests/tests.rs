@@ -3,7 +3,11 @@
 //!
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
+//! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
+//! - `properties`: loading then printing a generated workbook is stable (proptest);
+//! - `untouched`: no command modifies a workbook or a pack;
+//! - `untrusted`: packs, pack ids and slots cannot reach outside the plugin search path;
 //! - `watch`: `flopsheet watch` as a long-running process on files being saved;
 //! - `whatif`: scenarios, sweeps, goal seek and sensitivity against independent runs.
 
@@ -11,6 +15,10 @@ mod util;
 
 mod article;
 mod cli;
+mod invalid;
 mod plugins;
+mod properties;
+mod untouched;
+mod untrusted;
 mod watch;
 mod whatif;

@@ -255,3 +255,52 @@ fn a_burst_of_saves_ends_with_the_last_one() {
     }
     w.wait_for_cost("400");
 }
+
+/// A save caught half written (the file cut in the middle of a value), then an empty file (an
+/// editor truncates before it writes): the last good model stays, and the full save after
+/// them is picked up.
+#[test]
+fn a_save_cut_in_half_keeps_the_last_good_model() {
+    let (dir, path) = setup();
+    let mut w = Watcher::start(dir.path(), &[]);
+    let full = workbook("30", "hours * gpu_x.usd_per_hour");
+    std::fs::write(&path, &full[..full.len() / 2]).unwrap();
+    let out = w.wait_for("the half-written file", |o| {
+        o.contains("error; showing the last good model")
+            && o.contains("a string is not closed")
+            && o.contains("model.ron:6:")
+    });
+    assert!(
+        out.contains("t,cost,value,cost,20,USD"),
+        "the last good values stay:\n{out}"
+    );
+    std::fs::write(&path, "").unwrap();
+    let out = w.wait_for("the empty file", |o| {
+        o.contains("error; showing the last good model") && o.contains("the file is empty")
+    });
+    assert!(
+        out.contains("t,cost,value,cost,20,USD"),
+        "the last good values stay:\n{out}"
+    );
+    std::fs::write(&path, &full).unwrap();
+    w.wait_for_cost("60");
+}
+
+/// A pack saved half written leaves the model as it was; the full save recomputes.
+#[test]
+fn a_pack_cut_in_half_keeps_the_last_good_model() {
+    let (dir, _) = setup();
+    let mut w = Watcher::start(dir.path(), &[]);
+    let pack_path = dir.path().join("plugins/hardware/gpu_x.ron");
+    let new_pack = PACK.replace("2.0", "4.0");
+    save_by_rename(&pack_path, &new_pack[..new_pack.len() / 2]);
+    let out = w.wait_for("the half-written pack", |o| {
+        o.contains("error; showing the last good model") && o.contains("gpu_x.ron:")
+    });
+    assert!(
+        out.contains("t,cost,value,cost,20,USD"),
+        "the last good values stay:\n{out}"
+    );
+    save_by_rename(&pack_path, &new_pack);
+    w.wait_for_cost("40");
+}

@@ -13,6 +13,13 @@ use crate::{BuildError, CellId, FunctionDef};
 
 /// Deepest chain of pack functions calling pack functions.
 const MAX_INLINE_DEPTH: usize = 32;
+/// Most work compiling one formula may take: expression nodes visited (each pack function's
+/// body once per call) plus argument code copied. Pack functions are inlined, so a hostile
+/// pack could otherwise make a formula exponentially large.
+pub const MAX_PROGRAM: usize = 1 << 16;
+/// Deepest nesting of a formula with its pack functions expanded: compiling recurses once per
+/// level, on threads with small stacks too.
+pub const MAX_NESTING: usize = 384;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Op {
@@ -144,6 +151,10 @@ struct Compiler<'a, 'p> {
     scope: &'a Scope<'a>,
     deps: &'p mut Vec<CellId>,
     frames: Vec<Frame<'a>>,
+    /// What is left of [`MAX_PROGRAM`].
+    budget: usize,
+    /// How deep [`Compiler::expr`] is.
+    depth: usize,
 }
 
 /// Compiles one formula against the model's names and functions into `program`, whose
@@ -156,6 +167,8 @@ pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>, program: &mut Pr
         scope,
         deps: &mut program.deps,
         frames: Vec::new(),
+        budget: MAX_PROGRAM,
+        depth: 0,
     };
     let ty = c.expr(expr, &mut program.ops)?;
     if ty != Type::Num {
@@ -169,7 +182,28 @@ pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>, program: &mut Pr
 }
 
 impl<'a> Compiler<'a, '_> {
+    fn spend(&mut self, steps: usize) -> Result<(), BuildError> {
+        match self.budget.checked_sub(steps) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(BuildError::TooLarge),
+        }
+    }
+
     fn expr(&mut self, expr: &'a Expr, out: &mut Vec<Op>) -> Result<Type, BuildError> {
+        self.spend(1)?;
+        if self.depth >= MAX_NESTING {
+            return Err(BuildError::TooLarge);
+        }
+        self.depth += 1;
+        let ty = self.node(expr, out);
+        self.depth -= 1;
+        ty
+    }
+
+    fn node(&mut self, expr: &'a Expr, out: &mut Vec<Op>) -> Result<Type, BuildError> {
         match expr {
             Expr::Num(n) => {
                 out.push(Op::Const(*n));
@@ -237,8 +271,10 @@ impl<'a> Compiler<'a, '_> {
         if let Some(frame) = self.frames.last() {
             if let Some(i) = frame.params.iter().position(|p| *p == ident.target) {
                 let (code, ty) = &frame.args[i];
+                let (len, ty) = (code.len(), *ty);
                 out.extend_from_slice(code);
-                return Ok(*ty);
+                self.spend(len)?;
+                return Ok(ty);
             }
         }
         match self.scope.names.get(ident.target.as_str()) {
@@ -249,9 +285,10 @@ impl<'a> Compiler<'a, '_> {
                 out.push(Op::Load(id));
                 Ok(Type::Num)
             }
+            // Suggestions are added by [`suggest`], for the first few errors only.
             None => Err(BuildError::UnknownName {
                 name: ident.clone(),
-                suggestions: closest(&ident.target, self.scope.names.keys().map(|k| &**k)),
+                suggestions: Vec::new(),
             }),
         }
     }
@@ -261,23 +298,27 @@ impl<'a> Compiler<'a, '_> {
             return self.inline(f, args, out);
         }
         let Some(builtin) = builtin(name) else {
-            let known = BUILTINS
-                .iter()
-                .copied()
-                .chain(self.scope.functions.keys().map(|k| k.as_str()));
             return Err(BuildError::UnknownFunction {
                 name: name.to_string(),
-                suggestions: closest(name, known),
+                suggestions: Vec::new(),
             });
         };
         let arity = |expected: &str, ok: bool| {
             if ok {
                 Ok(())
             } else {
+                let usage = match builtin {
+                    Builtin::Math1(_) => "x",
+                    Builtin::Log => "x, base",
+                    Builtin::Pow => "x, y",
+                    Builtin::Min | Builtin::Max => "a, b, ...",
+                    Builtin::If => "condition, then, else",
+                };
                 Err(BuildError::ArgCount {
                     function: name.to_string(),
                     expected: expected.to_string(),
                     found: args.len(),
+                    usage: format!("{name}({usage})"),
                 })
             }
         };
@@ -311,7 +352,7 @@ impl<'a> Compiler<'a, '_> {
                 });
             }
             Builtin::If => {
-                arity("3 (condition, then, else)", args.len() == 3)?;
+                arity("3", args.len() == 3)?;
                 self.expect(&args[0], Type::Bool, Context::Condition, out)?;
                 let mut then = Vec::new();
                 let t = self.expr(&args[1], &mut then)?;
@@ -335,16 +376,26 @@ impl<'a> Compiler<'a, '_> {
     }
 
     fn inline(&mut self, f: &'a FunctionDef, args: &'a [Expr], out: &mut Vec<Op>) -> Result<Type, BuildError> {
-        if self.frames.iter().any(|fr| fr.function == f.name) || self.frames.len() >= MAX_INLINE_DEPTH {
-            let mut chain: Vec<String> = self.frames.iter().map(|fr| fr.function.to_string()).collect();
+        let recursive = self.frames.iter().position(|fr| fr.function == f.name);
+        if recursive.is_some() || self.frames.len() >= MAX_INLINE_DEPTH {
+            // The chain from the first call of the function that calls itself.
+            let from = recursive.unwrap_or(0);
+            let mut chain: Vec<String> = self.frames[from..].iter().map(|fr| fr.function.to_string()).collect();
             chain.push(f.name.clone());
-            return Err(BuildError::RecursiveFunction { chain });
+            return Err(match recursive {
+                Some(_) => BuildError::RecursiveFunction { chain },
+                None => BuildError::TooDeep {
+                    chain,
+                    limit: MAX_INLINE_DEPTH,
+                },
+            });
         }
         if args.len() != f.params.len() {
             return Err(BuildError::ArgCount {
                 function: f.name.clone(),
                 expected: f.params.len().to_string(),
                 found: args.len(),
+                usage: format!("{}({})", f.name, f.params.join(", ")),
             });
         }
         let mut compiled = Vec::with_capacity(args.len());
@@ -362,6 +413,35 @@ impl<'a> Compiler<'a, '_> {
         self.frames.pop();
         ty
     }
+}
+
+/// Errors of one update given "did you mean" suggestions; the rest get none. Finding the
+/// closest names scans every name of the model, so suggesting for every error of a workbook
+/// with thousands of unknown names would take minutes.
+pub(crate) const MAX_SUGGESTED: usize = 64;
+
+/// Adds "did you mean" to an unknown name or function, while `count` (errors given
+/// suggestions so far in this update) is below [`MAX_SUGGESTED`].
+pub(crate) fn suggest(
+    error: &mut BuildError,
+    names: &FxHashMap<std::sync::Arc<str>, CellId>,
+    functions: &FxHashMap<String, FunctionDef>,
+    count: &mut usize,
+) {
+    if *count >= MAX_SUGGESTED {
+        return;
+    }
+    match error {
+        BuildError::UnknownName { name, suggestions } => {
+            *suggestions = closest(&name.target, names.keys().map(|k| &**k));
+        }
+        BuildError::UnknownFunction { name, suggestions } => {
+            let known = BUILTINS.iter().copied().chain(functions.keys().map(|k| k.as_str()));
+            *suggestions = closest(name, known);
+        }
+        _ => return,
+    }
+    *count += 1;
 }
 
 /// Where a typed operand sits, for the message of a type error. Built only on an error, so

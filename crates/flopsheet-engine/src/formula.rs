@@ -7,6 +7,7 @@
 //! [`Expr`] with every number as f64. Names are resolved later, by the compiler.
 
 use evalexpr::{Node, Operator, Value as EvalValue};
+use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use thiserror::Error;
 
@@ -14,8 +15,13 @@ use thiserror::Error;
 pub const MAX_FORMULA_LEN: usize = 16 * 1024;
 /// Deepest parenthesis nesting accepted.
 pub const MAX_DEPTH: usize = 64;
-/// Deepest expression tree accepted (a long `a + b + c + ...` is a deep tree).
-const MAX_TREE_DEPTH: usize = 1024;
+/// Deepest expression tree accepted (a long `a + b + c + ...` is a deep tree). Formulas are
+/// walked recursively, on threads with small stacks too, so this is kept well below what a
+/// 2 MiB stack holds in a debug build.
+pub const MAX_TREE_DEPTH: usize = 256;
+/// Most prefix operators (`-x`, `!c`) in one formula: evalexpr's tree builder recurses on
+/// each, so a long run of them must be refused before it is given to evalexpr.
+const MAX_PREFIX_OPERATORS: usize = 64;
 
 /// A parsed formula: numbers, names, operators and calls, nothing else.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +75,8 @@ pub enum FormulaError {
     TooLong { len: usize },
     #[error("the formula nests deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    #[error("the formula chains more than {MAX_TREE_DEPTH} operations")]
+    TooManyOperations,
     #[error("the formula does not parse: {0}")]
     Syntax(String),
     #[error("`{op}` is missing an operand")]
@@ -81,6 +89,18 @@ pub enum FormulaError {
     NotAnExpression(&'static str),
     #[error("an empty pair of parentheses where a number belongs")]
     EmptyParens,
+    #[error("this `(` is never closed")]
+    UnclosedParen { at: usize },
+    #[error("this `)` closes nothing")]
+    UnopenedParen { at: usize },
+    #[error("two values side by side, with no operator between them")]
+    MissingOperator,
+    #[error("an operator is missing before a `(` or after a `)`")]
+    MissingOperatorAtParen,
+    #[error("`{0}` is not an operator")]
+    PartialOperator(String),
+    #[error("a string (text in double quotes) is never closed")]
+    UnclosedString,
 }
 
 impl FormulaError {
@@ -91,12 +111,131 @@ impl FormulaError {
                 "write `{first}_{second}` if it is one name, or put an operator between them (`{first} * {second}`)"
             )),
             FormulaError::MissingOperand { .. } => Some("complete the expression, e.g. `a + b`".to_string()),
-            FormulaError::StringLiteral(_) => {
-                Some("formulas compute numbers; put text in the cell's `note`".to_string())
-            }
             FormulaError::Empty => Some("write an expression such as `a * b`, or use `value:` for a number".into()),
+            FormulaError::UnclosedParen { .. } => Some("add the `)` that closes it, or remove it".into()),
+            FormulaError::UnopenedParen { .. } => Some("remove it, or add the `(` it closes".into()),
+            FormulaError::MissingOperator => Some("put an operator between them, e.g. `a * b`".into()),
+            FormulaError::MissingOperatorAtParen => {
+                Some("write `2 * (a + b)`, not `2 (a + b)`; a function call is `name(arguments)`".into())
+            }
+            FormulaError::PartialOperator(_) => {
+                Some("the operators `&&`, `||`, `==`, `!=`, `<=` and `>=` are written with two characters".into())
+            }
+            FormulaError::UnclosedString | FormulaError::StringLiteral(_) => {
+                Some("formulas compute numbers; put text in the cell's `note`".into())
+            }
+            FormulaError::TooDeep => Some(format!(
+                "split the formula into cells of its own; at most {MAX_DEPTH} parentheses may be open at once"
+            )),
+            FormulaError::TooLong { .. } => Some("split the formula into cells of its own".into()),
+            FormulaError::TooManyOperations => Some(
+                "split the formula into cells of its own, e.g. add a long sum in groups, one cell per group".into(),
+            ),
+            FormulaError::NotAnExpression(_) => {
+                Some("a formula is one expression that computes a number; compare with `==` inside `if(...)`".into())
+            }
             _ => None,
         }
+    }
+
+    /// Where in the formula's text the problem is, as a byte range, when it can be pinned
+    /// down more precisely than the whole formula.
+    pub fn locate(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        match self {
+            FormulaError::UnclosedParen { at } | FormulaError::UnopenedParen { at } => Some(*at..*at + 1),
+            FormulaError::TooDeep => {
+                let mut depth = 0usize;
+                for (i, b) in text.bytes().enumerate() {
+                    match b {
+                        b'(' => {
+                            depth += 1;
+                            if depth > MAX_DEPTH {
+                                return Some(i..i + 1);
+                            }
+                        }
+                        b')' => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                prefix_operators(text).1.map(|at| at..at + 1)
+            }
+            // An operator written once: that is the one missing an operand.
+            FormulaError::MissingOperand { op } => {
+                let mut found = text.match_indices(op);
+                match (found.next(), found.next()) {
+                    (Some((at, _)), None) => Some(at..at + op.len()),
+                    _ => None,
+                }
+            }
+            FormulaError::SpaceInName { first, second } => words(text)
+                .windows(2)
+                .find(|w| w[0].1 == first.as_str() && w[1].1 == second.as_str())
+                .map(|w| w[0].0..w[1].0 + w[1].1.len()),
+            FormulaError::StringLiteral(_) | FormulaError::UnclosedString => {
+                let at = text.find('"')?;
+                let end = text[at + 1..].find('"').map_or(text.len(), |e| at + e + 2);
+                Some(at..end)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The identifier-like words of a formula with their byte offsets.
+fn words(text: &str) -> Vec<(usize, &str)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == ':';
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (start, is_word(c)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The first unbalanced parenthesis outside string literals, as an error.
+fn check_parens(text: &str) -> Result<(), FormulaError> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'(' => open.push(i),
+            b')' if open.pop().is_none() => return Err(FormulaError::UnopenedParen { at: i }),
+            _ => {}
+        }
+    }
+    match open.last() {
+        Some(&at) => Err(FormulaError::UnclosedParen { at }),
+        None => Ok(()),
+    }
+}
+
+/// evalexpr's parse errors, in words a user understands where we know better ones.
+fn syntax_error(error: evalexpr::EvalexprError) -> FormulaError {
+    use evalexpr::EvalexprError as E;
+    match error {
+        E::AppendedToLeafNode => FormulaError::MissingOperator,
+        E::MissingOperatorOutsideOfBrace => FormulaError::MissingOperatorAtParen,
+        E::UnmatchedDoubleQuote => FormulaError::UnclosedString,
+        E::UnmatchedPartialToken { first, .. } => FormulaError::PartialOperator(first.to_string()),
+        other => FormulaError::Syntax(other.to_string()),
     }
 }
 
@@ -109,10 +248,11 @@ pub fn parse(text: &str) -> Result<Expr, FormulaError> {
         return Err(FormulaError::Empty);
     }
     // evalexpr's tree builder recurses per nesting level; refuse absurd nesting before it does.
-    if paren_depth(text) > MAX_DEPTH {
+    if paren_depth(text) > MAX_DEPTH || prefix_operators(text).0 > MAX_PREFIX_OPERATORS {
         return Err(FormulaError::TooDeep);
     }
-    let node = evalexpr::build_operator_tree(text).map_err(|e| FormulaError::Syntax(e.to_string()))?;
+    check_parens(text)?;
+    let node = evalexpr::build_operator_tree(text).map_err(syntax_error)?;
     convert(&node, 0)
 }
 
@@ -130,25 +270,285 @@ pub fn parse_many<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Result<Expr, Formula
 
 /// [`parse_many`] on at most `threads` threads (the calling one included).
 pub fn parse_many_on<S: AsRef<str> + Sync>(texts: &[S], threads: usize) -> Vec<Result<Expr, FormulaError>> {
-    let serial = |texts: &[S]| texts.iter().map(|t| parse(t.as_ref())).collect::<Vec<_>>();
     if threads <= 1 || texts.len() < PARALLEL_MIN {
-        return serial(texts);
+        let mut shapes = Shapes::default();
+        return texts.iter().map(|t| shapes.parse(t.as_ref())).collect();
     }
-    let chunk = texts.len().div_ceil(threads);
+    let queue = ParseQueue::new(texts);
     std::thread::scope(|scope| {
-        let mut chunks = texts.chunks(chunk);
-        let first = chunks.next().unwrap_or_default();
-        let others: Vec<_> = chunks.map(|c| scope.spawn(move || serial(c))).collect();
-        let mut all = serial(first);
-        all.reserve(texts.len() - all.len());
-        for handle in others {
-            match handle.join() {
-                Ok(part) => all.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
+        for _ in 1..threads {
+            scope.spawn(|| queue.work());
+        }
+        queue.work();
+    });
+    queue.finish()
+}
+
+/// Formulas to parse, shared by threads that take them a chunk at a time: a thread that
+/// arrives late, or runs slower, simply parses fewer chunks, so all finish together. Any
+/// number of threads may call [`ParseQueue::work`], at any time; [`ParseQueue::finish`]
+/// parses whatever is left and returns every result in the order of the texts.
+pub struct ParseQueue<'t, S> {
+    texts: &'t [S],
+    next: std::sync::atomic::AtomicUsize,
+    /// The results of each chunk parsed so far, by chunk number.
+    done: std::sync::Mutex<Vec<(usize, Parsed)>>,
+}
+
+/// The results of parsing some formulas, in their order.
+type Parsed = Vec<Result<Expr, FormulaError>>;
+
+/// Formulas per chunk taken from a [`ParseQueue`]: large enough to make taking one cheap,
+/// small enough that threads finish within a chunk of each other.
+const CHUNK: usize = 512;
+
+impl<'t, S: AsRef<str> + Sync> ParseQueue<'t, S> {
+    pub fn new(texts: &'t [S]) -> Self {
+        ParseQueue {
+            texts,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            done: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Parses chunks until none is left.
+    pub fn work(&self) {
+        let mut mine = Vec::new();
+        let mut shapes = Shapes::default();
+        loop {
+            let chunk = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let from = chunk.saturating_mul(CHUNK);
+            if from >= self.texts.len() {
+                break;
             }
+            let to = (from + CHUNK).min(self.texts.len());
+            mine.push((
+                chunk,
+                self.texts[from..to].iter().map(|t| shapes.parse(t.as_ref())).collect(),
+            ));
+        }
+        self.done
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(mine);
+    }
+
+    /// Every result, in the order of the texts.
+    pub fn finish(self) -> Vec<Result<Expr, FormulaError>> {
+        self.work();
+        let mut done = self.done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        done.sort_unstable_by_key(|(chunk, _)| *chunk);
+        let mut all = Vec::with_capacity(self.texts.len());
+        for (_, part) in done {
+            all.extend(part);
         }
         all
-    })
+    }
+}
+
+/// Formulas that differ only in the names they read and the numbers they hold have the same
+/// shape, and evalexpr builds the same tree for them: its tokenizer cuts the text at a fixed
+/// set of characters, and the tree depends only on the kind of each token (a name, a number,
+/// an operator), never on a name's letters or a number's value. A generated workbook is mostly
+/// such formulas (`c2 = c1 * 1.000001 + 1`, `c3 = c2 * 1.000001 + 1`, ...), so [`parse_many`]
+/// parses each shape once — evalexpr parses `_0 * 0 + 1` — and fills in each formula's own
+/// names and numbers. A shape that fails to parse, or a formula this does not apply to (one
+/// with a string or a comment), is parsed as written, so errors are exactly [`parse`]'s.
+///
+/// This relies on [`convert`] accepting or refusing a tree for its structure alone, never for
+/// a name's letters or a number's value; the tests compare both ways on random formulas.
+#[derive(Default)]
+struct Shapes {
+    parsed: std::collections::HashMap<String, Result<Expr, FormulaError>>,
+    /// Reused from one formula to the next.
+    shape: Shape,
+    parts: Vec<(usize, usize, bool)>,
+}
+
+/// Distinct shapes remembered; past this, new shapes are parsed as written.
+const SHAPES_MAX: usize = 4096;
+
+/// A formula cut as evalexpr cuts it: its shape (names replaced by `_0`, `_1`, ..., numbers by
+/// `0`, `1`, ...), and the names (as byte ranges of the formula) and numbers taken out, in order.
+#[derive(Default)]
+struct Shape {
+    key: String,
+    names: Vec<(usize, usize)>,
+    numbers: Vec<f64>,
+}
+
+impl Shapes {
+    fn parse(&mut self, text: &str) -> Result<Expr, FormulaError> {
+        if text.len() > MAX_FORMULA_LEN || !self.shape.cut(text, &mut self.parts) {
+            return parse(text);
+        }
+        let key = self.shape.key.as_str();
+        if !self.parsed.contains_key(key) {
+            if self.parsed.len() >= SHAPES_MAX {
+                return parse(text);
+            }
+            let parsed = parse(key);
+            self.parsed.insert(key.to_string(), parsed);
+        }
+        match &self.parsed[key] {
+            Ok(expr) => self.shape.fill(text, expr).map_or_else(|| parse(text), Ok),
+            Err(_) => parse(text),
+        }
+    }
+}
+
+/// The characters at which evalexpr's tokenizer ends a literal (besides whitespace).
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '+' | '-' | '*' | '/' | '%' | '^' | '(' | ')' | ',' | ';' | '=' | '!' | '>' | '<' | '&' | '|'
+    ) || c.is_whitespace()
+}
+
+/// What evalexpr makes of a literal (a run of other characters): an integer (decimal or
+/// `0x` hexadecimal), a float, a boolean, or a name. (Its fourth case, `1e-3` written as the
+/// literal `1e`, a sign and a literal, is handled by the caller.)
+fn literal_number(literal: &str) -> Option<f64> {
+    let int = match literal.strip_prefix("0x") {
+        Some(hex) => i64::from_str_radix(hex, 16),
+        None => literal.parse::<i64>(),
+    };
+    match int {
+        Ok(i) => Some(i as f64),
+        Err(_) => literal.parse::<f64>().ok(),
+    }
+}
+
+impl Shape {
+    /// Cuts `text` into this shape (`parts` is scratch space); false if it does not apply.
+    fn cut(&mut self, text: &str, parts: &mut Vec<(usize, usize, bool)>) -> bool {
+        // Strings and comments are tokenized differently; leave them to evalexpr.
+        if text.contains('"') || text.contains("//") || text.contains("/*") {
+            return false;
+        }
+        // Evalexpr's partial tokens: a run of literal characters, or one separator.
+        parts.clear();
+        for (i, c) in text.char_indices() {
+            let end = i + c.len_utf8();
+            match parts.last_mut() {
+                Some((_, last_end, true)) if !is_separator(c) && *last_end == i => *last_end = end,
+                _ => parts.push((i, end, !is_separator(c))),
+            }
+        }
+        let shape = self;
+        shape.key.clear();
+        shape.names.clear();
+        shape.numbers.clear();
+        let mut copied = 0;
+        let mut j = 0;
+        while j < parts.len() {
+            let (start, end, literal) = parts[j];
+            if !literal {
+                j += 1;
+                continue;
+            }
+            let word = &text[start..end];
+            let (number, used) = match literal_number(word) {
+                Some(n) => (Some(n), 1),
+                None if word.parse::<bool>().is_ok() => {
+                    j += 1; // a boolean stays as written
+                    continue;
+                }
+                None => match (parts.get(j + 1), parts.get(j + 2)) {
+                    // `1e-3`: evalexpr joins a literal, a sign and the next token into a float.
+                    (Some(&(s, e, false)), Some(&(s3, e3, _))) if matches!(&text[s..e], "+" | "-") => {
+                        match format!("{word}{}{}", &text[s..e], &text[s3..e3]).parse::<f64>() {
+                            Ok(n) => (Some(n), 3),
+                            Err(_) => (None, 1),
+                        }
+                    }
+                    _ => (None, 1),
+                },
+            };
+            let to = parts[j + used - 1].1;
+            shape.key.push_str(&text[copied..start]);
+            match number {
+                Some(n) => {
+                    let _ = write!(shape.key, "{}", shape.numbers.len());
+                    shape.numbers.push(n);
+                }
+                None => {
+                    let _ = write!(shape.key, "_{}", shape.names.len());
+                    shape.names.push((start, end));
+                }
+            }
+            copied = to;
+            j += used;
+        }
+        shape.key.push_str(&text[copied..]);
+        true
+    }
+
+    /// The shape's expression with the names and numbers of `text`, the formula last cut.
+    fn fill(&self, text: &str, shape: &Expr) -> Option<Expr> {
+        let mut expr = shape.clone();
+        self.fill_in(text, &mut expr)?;
+        Some(expr)
+    }
+
+    fn name<'t>(&self, text: &'t str, placeholder: &str) -> Option<&'t str> {
+        let i: usize = placeholder.strip_prefix('_')?.parse().ok()?;
+        let &(start, end) = self.names.get(i)?;
+        text.get(start..end)
+    }
+
+    fn fill_in(&self, text: &str, expr: &mut Expr) -> Option<()> {
+        match expr {
+            Expr::Num(n) => {
+                // Every number of a shape is a placeholder: its index, a whole number.
+                if n.fract() != 0.0 || *n < 0.0 {
+                    return None;
+                }
+                *n = *self.numbers.get(*n as usize)?
+            }
+            Expr::Bool(_) => {}
+            Expr::Name(ident) => {
+                let name = self.name(text, &ident.written)?;
+                ident.written = name.to_string();
+                ident.target = name.to_string();
+            }
+            Expr::Unary(_, a) => self.fill_in(text, a)?,
+            Expr::Binary(_, a, b) => {
+                self.fill_in(text, a)?;
+                self.fill_in(text, b)?;
+            }
+            Expr::Call(name, args) => {
+                *name = self.name(text, name)?.to_string();
+                for a in args {
+                    self.fill_in(text, a)?;
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// The number of `-` and `!` that are prefix operators (after the start, `(`, `,` or another
+/// operator), and the offset of the one past [`MAX_PREFIX_OPERATORS`].
+fn prefix_operators(text: &str) -> (usize, Option<usize>) {
+    let (mut count, mut beyond) = (0, None);
+    let mut after_operand = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'-' | b'!' if !after_operand => {
+                count += 1;
+                if count == MAX_PREFIX_OPERATORS + 1 {
+                    beyond = Some(i);
+                }
+            }
+            b'(' | b',' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b'&' | b'|' | b'!' | b';' => {
+                after_operand = false
+            }
+            _ => after_operand = true,
+        }
+    }
+    (count, beyond)
 }
 
 fn paren_depth(text: &str) -> usize {
@@ -168,7 +568,7 @@ fn paren_depth(text: &str) -> usize {
 
 fn convert(node: &Node, depth: usize) -> Result<Expr, FormulaError> {
     if depth > MAX_TREE_DEPTH {
-        return Err(FormulaError::TooDeep);
+        return Err(FormulaError::TooManyOperations);
     }
     let children = node.children();
     let d = depth + 1;
@@ -386,7 +786,7 @@ mod tests {
     fn incomplete_formulas_are_rejected() {
         assert_eq!(parse("1 +"), Err(FormulaError::MissingOperand { op: "+" }));
         assert_eq!(parse("a + * b"), Err(FormulaError::MissingOperand { op: "*" }));
-        assert!(matches!(parse("(1"), Err(FormulaError::Syntax(_))));
+        assert_eq!(parse("(1"), Err(FormulaError::UnclosedParen { at: 0 }));
         assert_eq!(parse("  "), Err(FormulaError::Empty));
         assert_eq!(parse("()"), Err(FormulaError::EmptyParens));
     }
@@ -407,6 +807,73 @@ mod tests {
         assert!(matches!(parse("\"x\""), Err(FormulaError::StringLiteral(_))));
         assert!(matches!(parse("a = 1"), Err(FormulaError::NotAnExpression(_))));
         assert!(matches!(parse("a; b"), Err(FormulaError::NotAnExpression(_))));
+    }
+
+    #[test]
+    fn unbalanced_parentheses_point_at_the_culprit() {
+        assert_eq!(parse("(a + b * 2"), Err(FormulaError::UnclosedParen { at: 0 }));
+        assert_eq!(parse("(a + b)) * 2"), Err(FormulaError::UnopenedParen { at: 7 }));
+        assert_eq!(parse("f((a), (b)"), Err(FormulaError::UnclosedParen { at: 1 }));
+        // Parentheses inside a string do not count (the string is refused for itself).
+        assert!(matches!(parse("\"(\" + 1"), Err(FormulaError::StringLiteral(_))));
+        assert_eq!(FormulaError::UnopenedParen { at: 7 }.locate("(a + b)) * 2"), Some(7..8));
+    }
+
+    #[test]
+    fn evalexpr_errors_are_put_in_words() {
+        assert_eq!(parse("2 3"), Err(FormulaError::MissingOperator));
+        assert_eq!(parse("2 (a + b)"), Err(FormulaError::MissingOperatorAtParen));
+        assert_eq!(parse("a & b"), Err(FormulaError::PartialOperator("&".into())));
+        assert_eq!(parse("\"abc"), Err(FormulaError::UnclosedString));
+    }
+
+    #[test]
+    fn errors_locate_their_text() {
+        fn locate(text: &str) -> Option<&str> {
+            let err = parse(text).unwrap_err();
+            err.locate(text).map(|r| &text[r])
+        }
+        assert_eq!(locate("a + * b"), Some("*"));
+        assert_eq!(locate("1 +"), Some("+"));
+        // Written twice: which one is meant is not known.
+        assert_eq!(locate("a - b - "), None);
+        assert_eq!(locate("x * gpu  hours"), Some("gpu  hours"));
+        assert_eq!(locate("hours * \"2.5\""), Some("\"2.5\""));
+        let deep = format!("x + {}1{}", "(".repeat(70), ")".repeat(70));
+        assert_eq!(FormulaError::TooDeep.locate(&deep), Some(68..69));
+    }
+
+    #[test]
+    fn long_chains_of_operators_are_refused() {
+        let sum = vec!["x"; MAX_TREE_DEPTH + 2].join(" + ");
+        assert_eq!(parse(&sum), Err(FormulaError::TooManyOperations));
+        assert!(parse(&vec!["x"; MAX_TREE_DEPTH / 2].join(" + ")).is_ok());
+        let negations = format!("{}x", "- ".repeat(MAX_PREFIX_OPERATORS + 1));
+        assert_eq!(parse(&negations), Err(FormulaError::TooDeep));
+        assert_eq!(FormulaError::TooDeep.locate(&negations), Some(128..129));
+        assert!(parse(&format!("{}x", "-".repeat(MAX_PREFIX_OPERATORS))).is_ok());
+        // Binary minus is not a prefix operator.
+        assert!(parse(&vec!["x"; 200].join(" - ")).is_ok());
+    }
+
+    /// Every formula accepted can be parsed on a thread with a small stack: [`parse_many`]
+    /// parses on such threads, and so does anything that embeds the engine.
+    #[test]
+    fn the_worst_accepted_formulas_parse_on_a_small_stack() {
+        let worst = [
+            vec!["x"; MAX_TREE_DEPTH - 2].join("+"),
+            vec!["x"; MAX_TREE_DEPTH - 2].join("^"),
+            format!("{}x{}", "(-".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH)),
+            format!("{}x{}", "f(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH)),
+            format!("{}x", "!".repeat(MAX_PREFIX_OPERATORS)),
+            format!("{}x", "- ".repeat(10_000)),
+            vec!["x"; 8000].join("+"),
+        ];
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || worst.iter().map(|text| parse(text).is_ok()).collect::<Vec<_>>())
+            .unwrap();
+        assert_eq!(handle.join().unwrap(), [true, true, true, true, true, false, false]);
     }
 
     #[test]
@@ -432,6 +899,14 @@ mod tests {
             assert_eq!(parse_many_on(&texts, threads), serial, "{threads} threads");
         }
         assert_eq!(parse_many(&texts), serial);
+        // A queue worked by a thread that starts late, and finished by the caller.
+        let queue = ParseQueue::new(&texts);
+        std::thread::scope(|scope| {
+            scope.spawn(|| queue.work());
+            queue.work();
+        });
+        assert_eq!(queue.finish(), serial);
+        assert_eq!(ParseQueue::new(&texts).finish(), serial);
         assert_eq!(parse_many(&texts[..3]), serial[..3]);
         assert!(parse_many::<&str>(&[]).is_empty());
     }
@@ -443,5 +918,118 @@ mod tests {
         assert_eq!(a.fingerprint(), b.fingerprint());
         a.rewrite_names(&mut |i| i.target = "y".into());
         assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+
+    /// Parsing by shape gives exactly what parsing each formula as written gives: the same
+    /// expression, or the same error. Random formulas of names, numbers in every notation
+    /// evalexpr reads (`0x1F`, `1e-3` written as `1e`, `-`, `3`), booleans, operators,
+    /// parentheses and whitespace, many of them malformed.
+    #[test]
+    fn parsing_by_shape_is_parsing_as_written() {
+        const WORDS: &[&str] = &[
+            "a",
+            "x1",
+            "c12",
+            "tpu_v4.peak_flops_bf16",
+            "math::sqrt",
+            "sqrt",
+            "min",
+            "max",
+            "if",
+            "e",
+            "E",
+            "inf",
+            "NaN",
+            "nan",
+            "infinity",
+            "true",
+            "false",
+            "_0",
+            "_1",
+            "0",
+            "1",
+            "12",
+            "007",
+            "3.25",
+            ".5",
+            "5.",
+            "0x1F",
+            "0x",
+            "0xZZ",
+            "1e",
+            "1E",
+            "2e",
+            "1.5e",
+            "1e5",
+            "9223372036854775808",
+            "é",
+            "x_é",
+            "a.b.c",
+        ];
+        const GLUE: &[&str] = &[
+            " ", "", "+", "-", "*", "/", "%", "^", "==", "!=", "<", ">", "<=", ">=", "&&", "||", "!", "=", "+=", ",",
+            ";", "(", ")", " (", ") ", "\t", "\u{a0}", " - ", "-(", "&", "|",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut texts: Vec<String> = vec![
+            "c1 * 1.000001 + 1".into(),
+            "x * 5 + 5".into(),
+            "1e-3 * a".into(),
+            "1e - 3 * a".into(),
+            "2e+x".into(),
+            "1e-x".into(),
+            "min(a, 1e-3, 0x1F)".into(),
+            "gpu hours * 2".into(),
+            "if(a > 1e+2, true, false)".into(),
+            "math::sqrt(x) + sqrt(-x)".into(),
+            "a = 1".into(),
+            "\"s\" + 1".into(),
+            "a // comment".into(),
+            "f()".into(),
+            "()".into(),
+            "-inf + NaN".into(),
+        ];
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            for _ in 0..1 + next(10) {
+                t.push_str(WORDS[next(WORDS.len())]);
+                t.push_str(GLUE[next(GLUE.len())]);
+            }
+            texts.push(t);
+        }
+        // Well-formed ones too: operands joined by binary operators, some in calls.
+        const OPS: &[&str] = &[" + ", "-", " * ", "/", "^", " % ", " == ", "<", " && ", "- -"];
+        for _ in 0..10_000 {
+            let mut t = String::new();
+            for k in 0..1 + next(6) {
+                if k > 0 {
+                    t.push_str(OPS[next(OPS.len())]);
+                }
+                let word = WORDS[next(WORDS.len())];
+                match next(4) {
+                    0 => t.push_str(&format!("{}({word}, {})", WORDS[next(9)], WORDS[next(WORDS.len())])),
+                    1 => t.push_str(&format!("({word})")),
+                    _ => t.push_str(word),
+                }
+            }
+            texts.push(t);
+        }
+        // Each text twice, so that most are parsed from a shape seen before.
+        let twice: Vec<&String> = texts.iter().chain(texts.iter()).collect();
+        let by_shape = parse_many_on(&twice, 1);
+        let mut ok = 0;
+        for (text, got) in twice.iter().zip(&by_shape) {
+            let want = parse(text);
+            // Compared as printed: NaN is not equal to itself.
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "{text:?}");
+            ok += want.is_ok() as usize;
+        }
+        assert!(ok > 5000, "only {ok} formulas parsed: the test exercises too little");
     }
 }

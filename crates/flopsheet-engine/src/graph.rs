@@ -112,7 +112,9 @@ fn find_cycles<'a>(
             }
         }
     }
-    let mut cycles: Vec<Vec<CellId>> = petgraph::algo::tarjan_scc(&graph)
+    // Kosaraju's algorithm, which petgraph runs without recursion: a cycle through a hundred
+    // thousand cells must not overflow the stack (Tarjan's, in petgraph, recurses per cell).
+    let mut cycles: Vec<Vec<CellId>> = petgraph::algo::kosaraju_scc(&graph)
         .into_iter()
         .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
         .map(|scc| cycle_path(&graph, &scc))
@@ -124,11 +126,12 @@ fn find_cycles<'a>(
 /// The shortest path from the smallest cell of a strongly connected component back to itself.
 fn cycle_path(graph: &DiGraphMap<CellId, ()>, scc: &[CellId]) -> Vec<CellId> {
     let start = *scc.iter().min().expect("a component is never empty");
+    let members: std::collections::HashSet<CellId> = scc.iter().copied().collect();
     let mut parent = std::collections::HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(c) = queue.pop_front() {
         for next in graph.neighbors(c) {
-            if !scc.contains(&next) {
+            if !members.contains(&next) {
                 continue;
             }
             if next == start {

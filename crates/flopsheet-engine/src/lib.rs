@@ -27,7 +27,7 @@ pub mod solve;
 pub mod suggest;
 mod value;
 
-pub use compile::BUILTINS;
+pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
 pub use formula::{Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
 pub use value::{CellError, ErrorKind, Value};
@@ -77,6 +77,8 @@ pub enum BuildError {
         function: String,
         expected: String,
         found: usize,
+        /// How to call it: `pow(x, y)`.
+        usage: String,
     },
     #[error("{context} must be {expected}, but it is {found}")]
     Type {
@@ -87,11 +89,33 @@ pub enum BuildError {
     #[error("the function `{}` calls itself: {}", chain[0], chain.join(" → "))]
     RecursiveFunction { chain: Vec<String> },
     #[error("a dependency cycle")]
-    Cycle { cells: Vec<CellId> },
+    Cycle { cells: Arc<[CellId]> },
+    /// Pack functions expanded into a formula too large to evaluate (they are inlined where
+    /// called, so functions that each call another twice double at every level), or nested
+    /// too deep to compile.
+    #[error(
+        "the formula is too large once its pack functions are expanded (over {} steps, or {} levels deep)",
+        compile::MAX_PROGRAM,
+        compile::MAX_NESTING
+    )]
+    TooLarge,
+    #[error(
+        "pack functions call each other more than {limit} levels deep: {}",
+        short_chain(chain)
+    )]
+    TooDeep { chain: Vec<String>, limit: usize },
+}
+
+/// `f0 → f1 → f2 → … → f32` for a long chain of functions.
+fn short_chain(chain: &[String]) -> String {
+    if chain.len() <= 6 {
+        return chain.join(" → ");
+    }
+    format!("{} → … → {}", chain[..3].join(" → "), chain[chain.len() - 1])
 }
 
 fn plural(count: &str, one: &'static str, many: &'static str) -> &'static str {
-    if count == "1" {
+    if count == "1" || count.ends_with(" 1") {
         one
     } else {
         many
@@ -111,7 +135,10 @@ impl BuildError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             BuildError::UnknownName { .. } | BuildError::UnknownFunction { .. } => ErrorKind::Name,
-            BuildError::ArgCount { .. } | BuildError::Type { .. } => ErrorKind::Value,
+            BuildError::ArgCount { .. }
+            | BuildError::Type { .. }
+            | BuildError::TooLarge
+            | BuildError::TooDeep { .. } => ErrorKind::Value,
             BuildError::RecursiveFunction { .. } | BuildError::Cycle { .. } => ErrorKind::Cycle,
         }
     }

@@ -369,48 +369,66 @@ impl Model {
         }
         self.code.reserve(cells.len() * 4);
         self.deps.reserve(cells.len());
-        let mut program = compile::Program::default();
-        for &c in cells {
-            let expr = expr_of[c as usize].expect("every recompiled cell is a formula of the spec");
-            let scope = Scope {
-                names: &self.index,
-                functions: &self.functions,
-            };
-            let compiled = compile::compile(expr, &scope, &mut program);
-            self.fingerprints[c as usize] = expr.fingerprint();
-            match compiled {
-                Ok(()) => {
-                    self.errors.remove(&c);
-                    self.code.set(c, &program.ops);
-                    self.deps.set(c, &program.deps);
-                    let mut inlined: Vec<&str> = Vec::new();
-                    expr.for_each_call(&mut |f| {
-                        if self.functions.contains_key(f) {
-                            inlined.push(f);
+        let exprs: Vec<&Expr> = cells
+            .iter()
+            .map(|&c| expr_of[c as usize].expect("every recompiled cell is a formula of the spec"))
+            .collect();
+        let scope = Scope {
+            names: &self.index,
+            functions: &self.functions,
+        };
+        let batches = compile_all(&exprs, &scope);
+        let mut formulas = cells.iter().copied().zip(exprs.iter().copied());
+        let mut suggested = 0;
+        for batch in batches {
+            let (mut at_op, mut at_dep) = (0, 0);
+            for Compiled {
+                fingerprint,
+                result,
+                calls,
+            } in batch.results
+            {
+                let (c, expr) = formulas.next().expect("one result per formula");
+                self.fingerprints[c as usize] = fingerprint;
+                match result {
+                    Ok((ops, deps)) => {
+                        let (ops, deps) = (ops as usize, deps as usize);
+                        self.errors.remove(&c);
+                        self.code.set(c, &batch.ops[at_op..at_op + ops]);
+                        self.deps.set(c, &batch.deps[at_dep..at_dep + deps]);
+                        (at_op, at_dep) = (at_op + ops, at_dep + deps);
+                        if calls {
+                            let mut inlined: Vec<&str> = Vec::new();
+                            expr.for_each_call(&mut |f| {
+                                if self.functions.contains_key(f) {
+                                    inlined.push(f);
+                                }
+                            });
+                            for f in inlined {
+                                self.callers.entry(f.to_string()).or_default().push(c);
+                            }
                         }
-                    });
-                    for f in inlined {
-                        self.callers.entry(f.to_string()).or_default().push(c);
+                    }
+                    Err(mut err) => {
+                        compile::suggest(&mut err, &self.index, &self.functions, &mut suggested);
+                        match &err {
+                            BuildError::UnknownName { name, .. } => {
+                                self.unresolved.entry(name.target.clone()).or_default().push(c)
+                            }
+                            BuildError::UnknownFunction { name, .. } => {
+                                self.unresolved.entry(name.clone()).or_default().push(c)
+                            }
+                            _ => {}
+                        }
+                        self.code.set(c, &[]);
+                        self.deps.set(c, &[]);
+                        self.errors.insert(c, err);
                     }
                 }
-                Err(err) => {
-                    match &err {
-                        BuildError::UnknownName { name, .. } => {
-                            self.unresolved.entry(name.target.clone()).or_default().push(c)
-                        }
-                        BuildError::UnknownFunction { name, .. } => {
-                            self.unresolved.entry(name.clone()).or_default().push(c)
-                        }
-                        _ => {}
+                if !rebuild_all {
+                    for &p in self.deps.get(c) {
+                        self.dependents[p as usize].push(c);
                     }
-                    self.code.set(c, &[]);
-                    self.deps.set(c, &[]);
-                    self.errors.insert(c, err);
-                }
-            }
-            if !rebuild_all {
-                for &p in self.deps.get(c) {
-                    self.dependents[p as usize].push(c);
                 }
             }
         }
@@ -453,8 +471,10 @@ impl Model {
         self.in_cycle = order.in_cycle;
         self.errors.retain(|_, e| !matches!(e, BuildError::Cycle { .. }));
         for cycle in &order.cycles {
+            // One copy of the cycle shared by its cells: a copy each would be quadratic.
+            let cells: Arc<[CellId]> = cycle.as_slice().into();
             for &c in cycle {
-                self.errors.insert(c, BuildError::Cycle { cells: cycle.clone() });
+                self.errors.insert(c, BuildError::Cycle { cells: cells.clone() });
             }
         }
         self.cycles = order.cycles;
@@ -574,6 +594,71 @@ impl Model {
     }
 }
 
+/// Below this many formulas, [`compile_all`] compiles on the calling thread.
+const PARALLEL_COMPILE_MIN: usize = 4096;
+
+/// Programs compiled by one thread, back to back in `ops` and `deps`, and what became of
+/// each formula.
+#[derive(Default)]
+struct Batch {
+    ops: Vec<Op>,
+    deps: Vec<CellId>,
+    results: Vec<Compiled>,
+}
+
+struct Compiled {
+    fingerprint: u64,
+    /// The number of ops and of precedents the program took, or why it failed.
+    result: Result<(u32, u32), BuildError>,
+    /// Whether the formula calls any function (its inlined pack functions are then recorded).
+    calls: bool,
+}
+
+/// Compiles formulas, on every core for a large batch: each program depends only on the names
+/// and the functions, which do not change while compiling. Batches come back in order.
+fn compile_all(exprs: &[&Expr], scope: &Scope<'_>) -> Vec<Batch> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    compile_all_on(exprs, scope, threads)
+}
+
+/// [`compile_all`] on at most `threads` threads (the calling one included).
+fn compile_all_on(exprs: &[&Expr], scope: &Scope<'_>, threads: usize) -> Vec<Batch> {
+    let compile_batch = |exprs: &[&Expr]| {
+        let mut batch = Batch::default();
+        let mut program = compile::Program::default();
+        batch.results.reserve(exprs.len());
+        for expr in exprs {
+            let result = compile::compile(expr, scope, &mut program).map(|()| {
+                batch.ops.extend_from_slice(&program.ops);
+                batch.deps.extend_from_slice(&program.deps);
+                (program.ops.len() as u32, program.deps.len() as u32)
+            });
+            let mut calls = false;
+            expr.for_each_call(&mut |_| calls = true);
+            batch.results.push(Compiled {
+                fingerprint: expr.fingerprint(),
+                result,
+                calls,
+            });
+        }
+        batch
+    };
+    if threads <= 1 || exprs.len() < PARALLEL_COMPILE_MIN {
+        return vec![compile_batch(exprs)];
+    }
+    let chunk = exprs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut chunks = exprs.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| s.spawn(move || compile_batch(c))).collect();
+        let mut batches = vec![compile_batch(first)];
+        for handle in others {
+            batches.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        batches
+    })
+}
+
 /// The stale cells of one round of propagation, in rank order.
 struct Wave {
     epoch: u32,
@@ -609,6 +694,86 @@ impl Wave {
                     self.heap.clear();
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formula::parse;
+
+    /// Each formula's program, precedents, fingerprint and error, whatever the batches.
+    type Flat = Vec<(Vec<Op>, Vec<CellId>, u64, Option<BuildError>, bool)>;
+
+    fn flatten(batches: Vec<Batch>) -> Flat {
+        let mut out = Vec::new();
+        for batch in batches {
+            let (mut at_op, mut at_dep) = (0, 0);
+            for Compiled {
+                fingerprint,
+                result,
+                calls,
+            } in batch.results
+            {
+                match result {
+                    Ok((ops, deps)) => {
+                        let (ops, deps) = (ops as usize, deps as usize);
+                        out.push((
+                            batch.ops[at_op..at_op + ops].to_vec(),
+                            batch.deps[at_dep..at_dep + deps].to_vec(),
+                            fingerprint,
+                            None,
+                            calls,
+                        ));
+                        (at_op, at_dep) = (at_op + ops, at_dep + deps);
+                    }
+                    Err(e) => out.push((vec![], vec![], fingerprint, Some(e), calls)),
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn compiling_in_parallel_gives_what_compiling_in_one_thread_gives() {
+        let names: FxHashMap<Arc<str>, CellId> = (0..100).map(|i| (Arc::from(format!("n{i}")), i)).collect();
+        let functions: FxHashMap<String, FunctionDef> = [(
+            "f".to_string(),
+            FunctionDef {
+                name: "f".into(),
+                params: vec!["x".into()],
+                body: parse("x * 2 + n1").unwrap(),
+            },
+        )]
+        .into_iter()
+        .collect();
+        let scope = Scope {
+            names: &names,
+            functions: &functions,
+        };
+        let exprs: Vec<Expr> = (0..9000)
+            .map(|i| {
+                let text = match i % 6 {
+                    0 => format!("n{} * 1.5 + n{}", i % 100, (i * 7) % 100),
+                    1 => format!("f(n{}) / 2", i % 100),
+                    2 => format!("missing{i} + 1"),
+                    3 => format!("if(n{} > {i}, n2, n3 > 1)", i % 100),
+                    4 => format!("max(n{}, {i}, n5) - {i}", i % 100),
+                    _ => format!("nope(n{})", i % 100),
+                };
+                parse(&text).unwrap()
+            })
+            .collect();
+        let refs: Vec<&Expr> = exprs.iter().collect();
+        let serial = flatten(compile_all_on(&refs, &scope, 1));
+        assert_eq!(serial.len(), exprs.len());
+        assert!(serial.iter().any(|r| r.3.is_some()) && serial.iter().any(|r| r.3.is_none()));
+        for threads in [2, 3, 8] {
+            assert!(
+                flatten(compile_all_on(&refs, &scope, threads)) == serial,
+                "{threads} threads"
+            );
         }
     }
 }

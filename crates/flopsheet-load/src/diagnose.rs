@@ -6,7 +6,8 @@
 //! the formula that produced it.
 
 use crate::resolve::{ident_span, with_suggestions, CellInfo, Origin, Workbook};
-use crate::source::{primary, secondary, Diagnostic, Sources};
+use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
+use codespan_reporting::diagnostic::Label;
 use flopsheet_engine::suggest::closest;
 use flopsheet_engine::{BuildError, CellId, ErrorKind, Model, Value};
 use std::collections::HashSet;
@@ -16,8 +17,26 @@ use std::collections::HashSet;
 pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
+    // A cycle through the columns of a row table runs through every row: report it once.
+    let mut cycle_sites = std::collections::HashMap::new();
     for cycle in model.cycles() {
-        out.push(cycle_diagnostic(sources, workbook, model, cycle));
+        let sites: Vec<_> = cycle
+            .iter()
+            .filter_map(|&c| workbook.cells.get(model.name(c)))
+            .map(|info| (info.site.file, formula_span(info).start))
+            .collect();
+        match cycle_sites.get(&sites) {
+            Some(&first) => {
+                let names: Vec<&str> = cycle.iter().map(|&c| model.name(c)).collect();
+                let d: &mut Diagnostic = &mut out[first];
+                d.notes
+                    .insert(1, format!("the same cycle in another row: {}", names.join(" → ")));
+            }
+            None => {
+                cycle_sites.insert(sites, out.len());
+                out.push(cycle_diagnostic(sources, workbook, model, cycle));
+            }
+        }
     }
     for (cell, error) in model.errors() {
         if matches!(error, BuildError::Cycle { .. }) {
@@ -26,7 +45,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         let Some(info) = workbook.cells.get(model.name(cell)) else {
             continue;
         };
-        let d = build_error(workbook, info, error);
+        let d = build_error(workbook, info, error, out.len() < MAX_SUGGESTED);
         let key = (
             d.message.clone(),
             d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -42,7 +61,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
                 let Some(info) = workbook.cells.get(model.name(cell)) else {
                     continue;
                 };
-                let d = value_error(info, e.kind);
+                let d = value_error(model, cell, info, e.kind);
                 let key = (
                     d.message.clone(),
                     d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -56,6 +75,9 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
     out
 }
 
+/// Diagnostics given suggestions computed here (the engine bounds its own the same way).
+const MAX_SUGGESTED: usize = 64;
+
 fn formula_span(info: &CellInfo) -> std::ops::Range<usize> {
     info.site.formula.clone().unwrap_or_else(|| info.site.key.clone())
 }
@@ -68,9 +90,10 @@ fn where_label(info: &CellInfo) -> String {
     }
 }
 
-fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError) -> Diagnostic {
+fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest: bool) -> Diagnostic {
     let span = formula_span(info);
-    let (label_span, suggestions): (_, Vec<String>) = match error {
+    let text = info.formula.as_deref().unwrap_or("");
+    let (label_span, mut suggestions): (_, Vec<String>) = match error {
         BuildError::UnknownName { name, suggestions } => {
             let text = info.formula.as_deref().unwrap_or("");
             // `row.paramz` was rewritten to `gpt3.paramz`; suggest in the user's spelling.
@@ -84,30 +107,70 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError) -> Diag
                 }
                 // Inside a pack a bare name is one of the pack's own values: suggest those.
                 None => match &info.origin {
-                    Origin::Pack(id) if !name.written.contains('.') => {
+                    Origin::Pack(id) if !name.written.contains('.') && suggest => {
                         let prefix = format!("{id}.");
                         let own = workbook.cells.keys().filter_map(|k| k.strip_prefix(prefix.as_str()));
-                        let mut shown = closest(&name.written, own);
-                        shown.extend(suggestions.iter().cloned());
-                        shown
+                        closest(&name.written, own)
                     }
+                    Origin::Pack(_) if !name.written.contains('.') => Vec::new(),
                     _ => suggestions.clone(),
                 },
             };
             (ident_span(text, span.clone(), &name.written), shown)
         }
-        BuildError::UnknownFunction { name, suggestions } => (
-            ident_span(info.formula.as_deref().unwrap_or(""), span.clone(), name),
-            suggestions.clone(),
-        ),
-        _ => (span, Vec::new()),
+        BuildError::UnknownFunction { name, suggestions } => {
+            (ident_span(text, span.clone(), name), suggestions.clone())
+        }
+        BuildError::ArgCount { function, .. } => (ident_span(text, span.clone(), function), Vec::new()),
+        BuildError::RecursiveFunction { chain } | BuildError::TooDeep { chain, .. } => {
+            (ident_span(text, span.clone(), &chain[0]), Vec::new())
+        }
+        _ => (span.clone(), Vec::new()),
     };
-    let mut d = Diagnostic::error()
-        .with_message(error.to_string())
-        .with_labels(vec![primary(info.site.file, label_span, where_label(info))]);
+    let mut labels = vec![primary(info.site.file, label_span.clone(), where_label(info))];
+    // A name or call the cell's formula does not have comes from a pack function it calls:
+    // point into the pack.
+    let word = match error {
+        BuildError::UnknownName { name, .. } => Some(name.written.as_str()),
+        BuildError::UnknownFunction { name, .. } => Some(name.as_str()),
+        BuildError::ArgCount { function, .. } => Some(function.as_str()),
+        _ => None,
+    };
+    if let Some(word) = word.filter(|_| label_span == span) {
+        let found = called_functions(workbook, text).into_iter().find_map(|name| {
+            let f = &workbook.functions[name];
+            let at = f.site.formula.clone()?;
+            let inner = ident_span(&f.formula, at.clone(), word);
+            (inner != at || f.formula.trim() == word).then_some((name, f, inner))
+        });
+        if let Some((name, f, inner)) = found {
+            labels = vec![
+                primary(f.site.file, inner, format!("in the pack function `{name}`")),
+                secondary(info.site.file, span.clone(), format!("called from `{}`", info.name)),
+            ];
+            // Inside the pack, its own values are written without the pack's id.
+            if !word.contains('.') {
+                let prefix = format!("{}.", f.pack);
+                suggestions.retain(|s| s.starts_with(&prefix));
+                suggestions.iter_mut().for_each(|s| *s = s[prefix.len()..].to_string());
+            }
+        }
+    }
+    if let BuildError::RecursiveFunction { chain } | BuildError::TooDeep { chain, .. } = error {
+        // The problem is in the pack: point at each call along the chain, the first first.
+        labels = function_chain(workbook, chain);
+        let at = ident_span(text, span.clone(), &chain[0]);
+        let message = format!("called from `{}`", info.name);
+        labels.push(if labels.is_empty() {
+            primary(info.site.file, at, message)
+        } else {
+            secondary(info.site.file, at, message)
+        });
+    }
+    let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
     let help = match error {
         BuildError::UnknownName { .. } if matches!(info.origin, Origin::Pack(_)) => Some(
-            "inside a pack, a bare name is one of the pack's own values; another pack's value is written in full (`a100_40gb.power_w`)"
+            "inside a pack, a bare name is one of the pack's own values, never a cell of the workbook; another pack's value is written in full (`a100_40gb.power_w`)"
                 .to_string(),
         ),
         BuildError::UnknownName { .. } if suggestions.is_empty() => Some(
@@ -123,12 +186,25 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError) -> Diag
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
-        BuildError::Type { .. } => {
-            Some("comparisons and `&&`/`||` give booleans, usable only as the condition of `if(cond, a, b)`".into())
+        BuildError::Type { expected, .. } if expected.contains("boolean") => Some(
+            "a condition is a comparison or a test, e.g. `x > 0` or `x != 0`; numbers are not true or false".into(),
+        ),
+        BuildError::Type { .. } => Some(
+            "comparisons and `&&`/`||` give booleans, usable only as the condition of `if(cond, a, b)`; for a number, write `if(a > b, 1, 0)`"
+                .into(),
+        ),
+        BuildError::RecursiveFunction { .. } => Some(
+            "a pack function cannot call itself, directly or through others: functions are expanded where they are called, so recursion never ends"
+                .into(),
+        ),
+        BuildError::ArgCount { usage, .. } => Some(format!("call it as `{usage}`")),
+        BuildError::TooDeep { .. } => {
+            Some("flatten the chain: let fewer pack functions call one another".into())
         }
-        BuildError::RecursiveFunction { .. } => {
-            Some("a pack function cannot call itself, directly or through others".into())
-        }
+        BuildError::TooLarge => Some(
+            "pack functions are expanded where they are called; one that calls another several times, at every level, grows without bound: compute shared parts in cells"
+                .into(),
+        ),
         _ => None,
     };
     if let Some(help) = help {
@@ -137,11 +213,70 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError) -> Diag
     with_suggestions(d, &suggestions)
 }
 
+/// The pack functions a formula calls, directly or through other functions, nearest first.
+fn called_functions<'w>(workbook: &'w Workbook, text: &str) -> Vec<&'w str> {
+    let calls = |text: &str| -> Vec<String> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, &b) in bytes.iter().enumerate() {
+            let word = b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
+            match (start, word) {
+                (None, true) => start = Some(i),
+                (Some(s), false) => {
+                    if b == b'(' {
+                        out.push(text[s..i].to_string());
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    };
+    let mut found: Vec<&str> = Vec::new();
+    let mut queue = calls(text);
+    while let Some(name) = queue.first().cloned() {
+        queue.remove(0);
+        if let Some((key, f)) = workbook.functions.get_key_value(&name) {
+            if !found.contains(&key.as_str()) && found.len() < 64 {
+                found.push(key);
+                queue.extend(calls(&f.formula));
+            }
+        }
+    }
+    found
+}
+
+/// A label at each call along a chain of pack functions: `f` calls `g` here, `g` calls `f` there.
+fn function_chain(workbook: &Workbook, chain: &[String]) -> Vec<Label<FileId>> {
+    let mut labels = Vec::new();
+    // The first calls of a long chain are enough to see it.
+    for pair in chain.windows(2).take(MAX_CYCLE_SHOWN / 2) {
+        let Some(f) = workbook.functions.get(&pair[0]) else {
+            continue;
+        };
+        let span = f.site.formula.clone().unwrap_or_else(|| f.site.key.clone());
+        let at = ident_span(&f.formula, span, &pair[1]);
+        let message = format!("`{}` calls `{}`", pair[0], pair[1]);
+        labels.push(if labels.is_empty() {
+            primary(f.site.file, at, message)
+        } else {
+            secondary(f.site.file, at, message)
+        });
+    }
+    labels
+}
+
+/// Cells of a cycle shown one by one; a longer cycle shows its first ones and a count.
+const MAX_CYCLE_SHOWN: usize = 12;
+
 fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle: &[CellId]) -> Diagnostic {
     let names: Vec<&str> = cycle.iter().map(|&c| model.name(c)).collect();
+    let shown = names.len().min(MAX_CYCLE_SHOWN);
     let mut labels = Vec::new();
     let mut path = Vec::new();
-    for (i, &cell) in cycle.iter().enumerate() {
+    for i in 0..shown {
         let next = names[(i + 1) % names.len()];
         let Some(info) = workbook.cells.get(names[i]) else {
             continue;
@@ -158,9 +293,14 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
             names[i],
             sources.location(info.site.file, span.start)
         ));
-        let _ = cell;
     }
-    let mut chain = names.clone();
+    let mut chain = names[..shown].to_vec();
+    let more = names.len() - shown;
+    let more_text = format!("… ({more} more)");
+    if more > 0 {
+        chain.push(&more_text);
+        path.push(format!("  … and {more} more cells, {} cells in all", names.len()));
+    }
     chain.push(names[0]);
     let mut notes = vec![format!("the cells on the cycle, in order:\n{}", path.join("\n"))];
     notes.push(
@@ -173,13 +313,28 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
         .with_notes(notes)
 }
 
-fn value_error(info: &CellInfo, kind: ErrorKind) -> Diagnostic {
+/// Precedents listed with their values under an error value.
+const MAX_VALUES_SHOWN: usize = 6;
+
+fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind) -> Diagnostic {
     let help = match kind {
-        ErrorKind::DivZero => "a divisor in this formula is zero; check the inputs it reads",
-        _ => "the result overflowed or is undefined (e.g. the square root or log of a negative number)",
+        ErrorKind::DivZero => "a divisor in this formula is zero: change the input, or guard the division, e.g. `if(d == 0, 0, n / d)`",
+        _ => "the result overflowed or is undefined (e.g. the square root or log of a negative number): check the values it reads",
     };
+    let mut notes = Vec::new();
+    // What the formula read: the zero divisor, the negative number, the huge value.
+    let values: Vec<String> = model
+        .precedents(cell)
+        .iter()
+        .take(MAX_VALUES_SHOWN)
+        .filter_map(|&p| model.value(p).as_num().map(|v| format!("`{}` = {v}", model.name(p))))
+        .collect();
+    if !values.is_empty() {
+        notes.push(format!("it reads {}", values.join(", ")));
+    }
+    notes.push(format!("help: {help}"));
     Diagnostic::error()
         .with_message(format!("{}: {} in `{}`", kind.code(), kind.describe(), info.name))
         .with_labels(vec![primary(info.site.file, formula_span(info), where_label(info))])
-        .with_notes(vec![format!("help: {help}")])
+        .with_notes(notes)
 }

@@ -6,20 +6,23 @@
 //! - [`spans`]: where each value sits in a file, for diagnostics (and duplicate keys);
 //! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
-//! - `diagnose`: engine errors turned into diagnostics with spans;
+//! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
 //! - [`workspace`]: the façade that runs them all, and reloads after an edit.
 //!
 //! All file I/O of flopsheet happens here; the engine never touches a file.
 
+mod checks;
 mod diagnose;
 pub mod packs;
 pub mod raw;
 pub mod resolve;
 pub mod source;
 pub mod spans;
+mod syntax;
 pub mod trial;
 pub mod workspace;
 
+pub use checks::MAX_CELLS;
 pub use packs::{Level, SearchPath};
 pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, Workbook};
 pub use source::{Diagnostic, Sources};

@@ -93,6 +93,17 @@ pub struct Workbook {
     /// Pack slots and the pack each holds in this load: `hardware` → `a100_40gb`.
     pub slots: IndexMap<String, String>,
     pub scenarios: Vec<Scenario>,
+    /// The pack functions, by name: where each is written, for diagnostics.
+    pub functions: IndexMap<String, FunctionInfo>,
+}
+
+/// A pack function as written.
+#[derive(Debug, Clone)]
+pub struct FunctionInfo {
+    pub pack: String,
+    /// The body as written.
+    pub formula: String,
+    pub site: Site,
 }
 
 /// A named set of overrides declared in the workbook.
@@ -122,7 +133,7 @@ pub struct Resolved {
 struct Resolver {
     cells: IndexMap<Arc<str>, CellInfo>,
     bodies: Vec<CellDef>,
-    functions: IndexMap<String, (FunctionDef, FileId, Range<usize>)>,
+    functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -135,9 +146,12 @@ pub fn resolve(
     slots: &IndexMap<String, String>,
     overrides: &[(String, f64)],
 ) -> Result<Resolved, Vec<Diagnostic>> {
+    // Sized up front: growing a map of a hundred thousand cells step by step copies it all
+    // over again at every doubling.
+    let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();
     let mut r = Resolver {
-        cells: IndexMap::new(),
-        bodies: Vec::new(),
+        cells: IndexMap::with_capacity(count),
+        bodies: Vec::with_capacity(count),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
     };
@@ -199,6 +213,7 @@ pub fn resolve(
     }
     bind_slots(&mut r.bodies, slots);
     inherit_units(&mut r.cells, &r.bodies);
+    let functions = std::mem::take(&mut r.functions);
     let workbook = Workbook {
         title: raw.title.clone(),
         description: raw.description.clone(),
@@ -227,10 +242,14 @@ pub fn resolve(
                 slots: s.slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             })
             .collect(),
+        functions: functions
+            .iter()
+            .map(|(name, (_, info))| (name.clone(), info.clone()))
+            .collect(),
     };
     let spec = ModelSpec {
         cells: r.bodies,
-        functions: r.functions.into_values().map(|(f, _, _)| f).collect(),
+        functions: functions.into_values().map(|(f, _)| f).collect(),
     };
     Ok(Resolved { workbook, spec })
 }
@@ -238,9 +257,10 @@ pub fn resolve(
 impl Resolver {
     fn pack(&mut self, pack: &LoadedPack) {
         let id = &pack.raw.id;
-        let own: Vec<&str> = pack.raw.values.keys().map(|k| k.as_str()).collect();
+        // Inside a pack a bare name is one of the pack's own values, never a cell of the
+        // workbook that happens to load the pack: `mfu` reads `ID.mfu`, which may not exist.
         let qualify = |ident: &mut formula::Ident| {
-            if own.contains(&ident.target.as_str()) {
+            if !ident.target.contains('.') {
                 ident.target = format!("{id}.{}", ident.target);
             }
         };
@@ -279,7 +299,7 @@ impl Resolver {
                 self.diagnostics.push(invalid_name(bad, pack.file, formula_span));
                 continue;
             }
-            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span) else {
+            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span.clone()) else {
                 continue;
             };
             body.rewrite_names(&mut |ident| {
@@ -292,19 +312,28 @@ impl Resolver {
                 params: function.params.clone(),
                 body,
             };
-            if let Some((_, other_file, other_span)) = self.functions.get(name) {
+            if let Some((_, other)) = self.functions.get(name) {
                 self.diagnostics.push(
                     Diagnostic::error()
                         .with_message(format!("two packs define the function `{name}`"))
                         .with_labels(vec![
                             primary(pack.file, key, "defined here"),
-                            secondary(*other_file, other_span.clone(), "and here"),
+                            secondary(other.site.file, other.site.key.clone(), "and here"),
                         ])
                         .with_notes(vec!["help: rename one of them; function names are global".into()]),
                 );
                 continue;
             }
-            self.functions.insert(name.clone(), (def, pack.file, key));
+            let info = FunctionInfo {
+                pack: id.clone(),
+                formula: function.formula.clone(),
+                site: Site {
+                    file: pack.file,
+                    key,
+                    formula: Some(formula_span),
+                },
+            };
+            self.functions.insert(name.clone(), (def, info));
         }
     }
 
@@ -336,6 +365,15 @@ impl Resolver {
             }
         };
         if let Some(existing) = self.cells.get(&name) {
+            let help = match (&existing.origin, &origin) {
+                (Origin::Pack(id), _) => format!(
+                    "help: a workbook cannot redefine a value of the pack `{id}`: give your cell another name, or try another value with `--set {name}=VALUE` or a scenario's `set:`"
+                ),
+                (_, Origin::Table { table, .. }) => format!(
+                    "help: the table `{table}` makes a cell `{table}.ROW.COLUMN` for each row and column; rename the cell or the table"
+                ),
+                _ => "help: rename one of them".into(),
+            };
             self.diagnostics.push(
                 Diagnostic::error()
                     .with_message(format!("the name `{name}` is defined twice"))
@@ -343,7 +381,7 @@ impl Resolver {
                         primary(site.file, site.key.clone(), "defined here"),
                         secondary(existing.site.file, existing.site.key.clone(), "first defined here"),
                     ])
-                    .with_notes(vec!["help: rename one of them".into()]),
+                    .with_notes(vec![help]),
             );
             return;
         }
@@ -351,7 +389,10 @@ impl Resolver {
             self.diagnostics.push(
                 Diagnostic::error()
                     .with_message(format!("the input `{name}` is not a finite number"))
-                    .with_labels(vec![primary(site.file, site.key.clone(), "this cell")]),
+                    .with_labels(vec![primary(site.file, site.key.clone(), "this cell")])
+                    .with_notes(vec![
+                        "help: an input is a finite number; `inf` and `NaN` cannot be computed with".into(),
+                    ]),
             );
             return;
         }
@@ -389,11 +430,9 @@ impl Resolver {
                 if let Some(help) = err.help() {
                     notes.push(format!("help: {help}"));
                 }
-                let label_span = match &err {
-                    formula::FormulaError::SpaceInName { first, second } => {
-                        ident_span(text, span.clone(), &format!("{first} {second}"))
-                    }
-                    _ => span,
+                let label_span = match err.locate(text) {
+                    Some(inner) => text_span(text, span, inner),
+                    None => span,
                 };
                 self.diagnostics.push(
                     Diagnostic::error()
@@ -462,24 +501,41 @@ impl Resolver {
         at: &dyn Fn(&[&str]) -> Range<usize>,
         packs: &[&str],
     ) {
-        for (r, row) in rows.iter().enumerate() {
-            let is_group = self
-                .cells
-                .keys()
-                .any(|k| k.strip_prefix(row.as_str()).is_some_and(|rest| rest.starts_with('.')));
-            if !packs.contains(&row.as_str()) && !is_group {
-                let candidates = packs.iter().copied().map(str::to_string).chain(self.groups());
-                let suggestions = closest(row, candidates.collect::<Vec<_>>().iter().map(|s| s.as_str()));
-                self.diagnostics.push(with_suggestions(
-                    Diagnostic::error()
-                        .with_message(format!("the table row `{row}` names no pack of this workbook and no group of cells"))
-                        .with_labels(vec![primary(file, at(&["rows", &r.to_string()]), "no pack or group by this name")])
-                        .with_notes(vec![format!(
-                            "help: a row is a pack listed in `packs:` (its values read as `row.NAME`) or the prefix of cells named `{row}.NAME`"
-                        )]),
-                    &suggestions,
-                ));
-            }
+        // Every group of cells (`two_stage` of `two_stage.words`), once: a table may have
+        // thousands of rows, and the workbook thousands of cells.
+        let known: std::collections::HashSet<&str> = self
+            .cells
+            .keys()
+            .flat_map(|k| k.match_indices('.').map(move |(i, _)| &k[..i]))
+            .chain(packs.iter().copied())
+            .collect();
+        let unknown: Vec<(usize, &String)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| !known.contains(row.as_str()))
+            .collect();
+        drop(known);
+        let candidates: Vec<String> = if unknown.is_empty() {
+            Vec::new()
+        } else {
+            packs.iter().copied().map(str::to_string).chain(self.groups()).collect()
+        };
+        for (n, (r, row)) in unknown.into_iter().enumerate() {
+            // "Did you mean" for the first few only: each scans every candidate.
+            let suggestions = if n < 16 {
+                closest(row, candidates.iter().map(|s| s.as_str()))
+            } else {
+                Vec::new()
+            };
+            self.diagnostics.push(with_suggestions(
+                Diagnostic::error()
+                    .with_message(format!("the table row `{row}` names no pack of this workbook and no group of cells"))
+                    .with_labels(vec![primary(file, at(&["rows", &r.to_string()]), "no pack or group by this name")])
+                    .with_notes(vec![format!(
+                        "help: a row is a pack listed in `packs:` (its values read as `row.NAME`) or the prefix of cells named `{row}.NAME`"
+                    )]),
+                &suggestions,
+            ));
         }
         for (column, cell) in columns {
             let key = at(&["columns", column]);
@@ -551,7 +607,12 @@ impl Resolver {
                 let span = spans
                     .value(&["tables", &t.to_string(), "cells", &i.to_string()])
                     .unwrap_or(0..0);
-                let suggestions = closest(name, self.cells.keys().map(|k| &**k));
+                // "Did you mean" for the first few only: each scans every cell.
+                let suggestions = if self.diagnostics.len() < 16 {
+                    closest(name, self.cells.keys().map(|k| &**k))
+                } else {
+                    Vec::new()
+                };
                 self.diagnostics.push(with_suggestions(
                     Diagnostic::error()
                         .with_message(format!(
@@ -724,12 +785,18 @@ pub fn ident_span(formula: &str, span: Range<usize>, word: &str) -> Range<usize>
         let before = formula[..pos].chars().next_back();
         let after = formula[pos + word.len()..].chars().next();
         if !before.is_some_and(is_ident) && !after.is_some_and(is_ident) {
-            // The formula's content starts after the opening quote (and any raw-string prefix).
-            let quote = 1;
-            let start = span.start + quote + pos;
-            return start..(start + word.len()).min(span.end);
+            return text_span(formula, span, pos..pos + word.len());
         }
         from = pos + word.len();
     }
     span
+}
+
+/// The span in the file of `inner`, a byte range of the formula's text, when the formula is
+/// written as a plain string (`"a * b"`, no escapes) at `span`; the whole `span` otherwise.
+pub fn text_span(formula: &str, span: Range<usize>, inner: Range<usize>) -> Range<usize> {
+    if span.len() != formula.len() + 2 || inner.end > formula.len() {
+        return span;
+    }
+    (span.start + 1 + inner.start)..(span.start + 1 + inner.end)
 }

@@ -13,7 +13,7 @@ use crate::resolve::{resolve, LoadedPack, Resolved, Workbook};
 use crate::source::{offset_of, primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{Model, ModelSpec, UpdateReport, Value};
+use flopsheet_engine::{Model, UpdateReport, Value};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -154,11 +154,13 @@ pub struct Workspace {
     pub workbook: Workbook,
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
-    pub(crate) spec: ModelSpec,
     pub(crate) source: WorkbookSource,
     pub(crate) options: LoadOptions,
     files: Vec<PathBuf>,
     cache: FileCache,
+    /// What the last good load read: enough to rebuild its definitions when a reload fails,
+    /// without keeping every parsed formula in memory meanwhile.
+    good: (HashMap<PathBuf, Arc<str>>, LoadOptions),
 }
 
 /// The text of every file read, so that a reload re-reads only the files that changed.
@@ -173,12 +175,14 @@ impl FileCache {
         path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
     }
 
-    fn read(&mut self, path: &Path) -> Result<Arc<str>, Diagnostic> {
+    /// The text of a file; a file that cannot be read is a diagnostic (and a file that is
+    /// not UTF-8 is added to `sources`, so that the diagnostic can point into it).
+    fn read(&mut self, path: &Path, sources: &mut Sources) -> Result<Arc<str>, Diagnostic> {
         let key = Self::key(path);
         if let Some(text) = self.texts.get(&key) {
             return Ok(text.clone());
         }
-        let text = read_text(path)?;
+        let text = read_text(path, sources)?;
         self.texts.insert(key, text.clone());
         Ok(text)
     }
@@ -215,16 +219,17 @@ impl Definitions {
         } = self;
         let model = Model::build(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
+        let good = (cache.texts.clone(), options.clone());
         Workspace {
             sources: loaded.sources,
             workbook: loaded.resolved.workbook,
             model,
             diagnostics,
-            spec: loaded.resolved.spec,
             source,
             options,
             files: loaded.files,
             cache,
+            good,
         }
     }
 }
@@ -268,7 +273,7 @@ impl Workspace {
         let report = self.model.update(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
         if diagnostics.iter().any(is_error) {
-            self.model.update(&self.spec);
+            self.revert();
             return Err(Failure {
                 sources: loaded.sources,
                 diagnostics,
@@ -277,9 +282,21 @@ impl Workspace {
         }
         self.sources = loaded.sources;
         self.workbook = loaded.resolved.workbook;
-        self.spec = loaded.resolved.spec;
         self.diagnostics = diagnostics;
+        self.good = (self.cache.texts.clone(), self.options.clone());
         Ok(report)
+    }
+
+    /// Puts the model back to the last good load, whose texts and options were kept: they
+    /// resolve again to the same definitions, and the update is incremental.
+    fn revert(&mut self) {
+        let (texts, options) = self.good.clone();
+        let current = std::mem::replace(&mut self.cache.texts, texts);
+        if let Ok(good) = read_definitions(&self.source, &options, &mut self.cache) {
+            self.model.update(&good.resolved.spec);
+        }
+        // The files on disk are what they are now; the next reload starts from them.
+        self.cache.texts = current;
     }
 
     /// The search path this workspace finds packs on.
@@ -364,7 +381,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     let text: Arc<str> = match source {
         WorkbookSource::File(path) => {
             files.push(path.clone());
-            match cache.read(path) {
+            match cache.read(path, &mut sources) {
                 Ok(text) => text,
                 Err(d) => return fail(sources, vec![d], files),
             }
@@ -382,16 +399,11 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
             (raw, spans)
         })
     } else {
-        (parse_ron(&sources, file, "Workbook"), SpanIndex::default())
+        (parse_ron(&sources, file, "Workbook"), SpanIndex::new(&text))
     };
     let raw: RawWorkbook = match raw {
         Ok(raw) => raw,
         Err(d) => return fail(sources, vec![d], files),
-    };
-    let spans = if text.len() >= PARALLEL_SPANS_BYTES {
-        spans
-    } else {
-        SpanIndex::new(&text)
     };
     let mut diagnostics = duplicate_keys(&spans, file);
 
@@ -417,10 +429,15 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
             Err(d) => diagnostics.push(d),
             Ok(candidate) => {
                 if packs.iter().any(|p| &p.raw.id == id) {
+                    let first = wanted.iter().find(|(w, _)| w == id).map_or(0..0, |(_, s)| s.clone());
                     diagnostics.push(
                         Diagnostic::error()
                             .with_message(format!("the pack `{id}` is listed twice"))
-                            .with_labels(vec![primary(file, span.clone(), "listed again here")]),
+                            .with_labels(vec![
+                                primary(file, span.clone(), "listed again here"),
+                                secondary(file, first, "first listed here"),
+                            ])
+                            .with_notes(vec!["help: remove one of them".into()]),
                     );
                     continue;
                 }
@@ -431,15 +448,22 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
             }
         }
     }
+    diagnostics.extend(crate::checks::cell_count(&raw, &packs, &spans, file));
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
     match resolve(&raw, file, &spans, &packs, &slots, &options.overrides) {
-        Ok(resolved) => Ok(Loaded {
-            sources,
-            resolved,
-            files,
-        }),
+        Ok(resolved) => {
+            let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
+            if !diagnostics.is_empty() {
+                return fail(sources, diagnostics, files);
+            }
+            Ok(Loaded {
+                sources,
+                resolved,
+                files,
+            })
+        }
         Err(diagnostics) => fail(sources, diagnostics, files),
     }
 }
@@ -482,37 +506,55 @@ fn bind_slots(
     slots
 }
 
-fn read_text(path: &Path) -> Result<Arc<str>, Diagnostic> {
+fn read_text(path: &Path, sources: &mut Sources) -> Result<Arc<str>, Diagnostic> {
     let io_error = |e: std::io::Error| Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()));
     let size = std::fs::metadata(path).map_err(io_error)?.len();
     if size > MAX_FILE_BYTES {
         return Err(Diagnostic::error()
             .with_message(format!(
-                "{} is {size} bytes; the limit is {MAX_FILE_BYTES}",
-                path.display()
+                "{} is {size} bytes; the limit is {MAX_FILE_BYTES} ({} MiB)",
+                path.display(),
+                MAX_FILE_BYTES >> 20
             ))
             .with_notes(vec![
                 "help: is this really a workbook or pack? Split a generated model into several files.".into(),
             ]));
     }
-    let bytes = std::fs::read(path).map_err(io_error)?;
+    let mut bytes = Vec::new();
+    // Read at most one byte past the limit: the file may have grown since it was measured.
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io_error)?, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(
+            Diagnostic::error().with_message(format!("{} is over {MAX_FILE_BYTES} bytes, the limit", path.display()))
+        );
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text.into()),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes());
-            let line = text[..valid.min(text.len())].matches('\n').count() + 1;
-            let column = text[..valid.min(text.len())]
-                .rsplit('\n')
-                .next()
-                .map_or(0, |l| l.chars().count())
-                + 1;
+            let bad = e.utf8_error().error_len().unwrap_or(1);
+            // Shown with the bad bytes replaced: everything before them is unchanged, so the
+            // replacement character sits exactly at the first bad byte.
+            let text: Arc<str> = String::from_utf8_lossy(e.as_bytes()).into();
+            let file = sources.add(path.display().to_string(), text);
+            let shown = '\u{fffd}'.len_utf8();
             Err(Diagnostic::error()
-                .with_message(format!(
-                    "{}:{line}:{column}: the file is not valid UTF-8 (byte offset {valid})",
-                    path.display()
-                ))
-                .with_notes(vec!["help: save the file as UTF-8 text".into()]))
+                .with_message(format!("the file is not valid UTF-8 text (byte {valid})"))
+                .with_labels(vec![primary(
+                    file,
+                    valid..valid + shown,
+                    format!(
+                        "{bad} byte{} that UTF-8 does not allow",
+                        if bad == 1 { "" } else { "s" }
+                    ),
+                )])
+                .with_notes(vec![
+                    "help: save the file as UTF-8 (the encoding of this one may be Latin-1 or Windows-1252)".into(),
+                ]))
         }
     }
 }
@@ -527,64 +569,8 @@ fn parse_ron<T: DeserializeOwned>(sources: &Sources, file: FileId, expected: &st
         if end <= start {
             end = text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
         }
-        let (message, help) = describe_ron_error(&e.code, expected, text);
-        let mut d = Diagnostic::error()
-            .with_message(message.clone())
-            .with_labels(vec![primary(file, start..end, message)]);
-        if let Some(help) = help {
-            d = d.with_notes(vec![format!("help: {help}")]);
-        }
-        d
+        crate::syntax::ron_error(text, file, &e.code, start..end, expected)
     })
-}
-
-fn describe_ron_error(code: &ron::Error, expected: &str, text: &str) -> (String, Option<String>) {
-    use ron::Error as E;
-    if text.trim().is_empty() {
-        return (
-            "the file is empty".into(),
-            Some(format!(
-                "a {} file starts with `{expected}(`; see docs/formats.md",
-                expected.to_lowercase()
-            )),
-        );
-    }
-    match code {
-        E::NoSuchStructField {
-            expected: fields,
-            found,
-            ..
-        } => {
-            let suggestions = closest(found, fields.iter().copied());
-            let hint = match suggestions.first() {
-                Some(s) => format!("did you mean `{s}`? "),
-                None => String::new(),
-            };
-            (
-                format!("unknown field `{found}`"),
-                Some(format!("{hint}the fields here are: {}", fields.join(", "))),
-            )
-        }
-        E::MissingStructField { field, outer } => (
-            format!(
-                "missing field `{field}`{}",
-                outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
-            ),
-            Some(format!("add `{field}: ...`")),
-        ),
-        E::Eof => (
-            "unexpected end of file".into(),
-            Some("a bracket or parenthesis is not closed".into()),
-        ),
-        E::ExpectedDifferentStructName { expected: want, found } => (
-            format!("expected `{want}(...)`, found `{found}(...)`"),
-            Some(format!("this command reads a {} file", want.to_lowercase())),
-        ),
-        E::ExpectedFloat | E::ExpectedInteger => ("expected a number here".into(), None),
-        E::ExpectedString | E::ExpectedStringEnd => ("expected a string in double quotes here".into(), None),
-        E::ExceededRecursionLimit => ("the file nests too deeply".into(), None),
-        other => (other.to_string(), None),
-    }
 }
 
 /// Keys written twice in one map are an error: serde would silently keep only the last.
@@ -679,7 +665,7 @@ fn load_pack(
     let text: Arc<str> = match &candidate.location {
         PackLocation::File(path) => {
             files.push(path.clone());
-            cache.read(path).map_err(|d| vec![d])?
+            cache.read(path, sources).map_err(|d| vec![d])?
         }
         PackLocation::Builtin { text, .. } => Arc::from(*text),
     };

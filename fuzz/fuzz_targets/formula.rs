@@ -1,0 +1,88 @@
+//! An arbitrary string as a formula: parsed (or refused with an error that locates itself
+//! inside the text), then compiled and evaluated in a small model where every name it reads
+//! is an input and a few pack functions exist; then every input is changed, incrementally,
+//! and the values compared with a model built from scratch.
+
+#![no_main]
+
+use flopsheet_engine::{formula, Body, CellDef, FunctionDef, Model, ModelSpec, Value};
+use libfuzzer_sys::fuzz_target;
+
+fn functions() -> Vec<FunctionDef> {
+    let f = |name: &str, params: &[&str], body: &str| FunctionDef {
+        name: name.into(),
+        params: params.iter().map(|p| p.to_string()).collect(),
+        body: formula::parse(body).expect("the harness's functions parse"),
+    };
+    vec![
+        f("f", &["x", "y"], "x * y + 1"),
+        f("g", &["v"], "f(v, v) / 2"),
+        f("h", &["n"], "if(n > 0, g(n), -n)"),
+    ]
+}
+
+fn same(a: Value, b: Value) -> bool {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => x.to_bits() == y.to_bits(),
+        (Value::Err(x), Value::Err(y)) => x.kind == y.kind,
+        _ => false,
+    }
+}
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let expr = match formula::parse(text) {
+        Ok(expr) => expr,
+        Err(err) => {
+            let _ = err.to_string();
+            let _ = err.help();
+            if let Some(range) = err.locate(text) {
+                assert!(
+                    text.get(range.clone()).is_some(),
+                    "{err:?} located at {range:?} in {text:?}"
+                );
+            }
+            return;
+        }
+    };
+    // Every name the formula reads is an input.
+    let mut names: Vec<String> = Vec::new();
+    expr.for_each_name(&mut |ident| {
+        if !names.contains(&ident.target) && ident.target != "out" {
+            names.push(ident.target.clone());
+        }
+    });
+    let mut cells: Vec<CellDef> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| CellDef {
+            name: name.as_str().into(),
+            body: Body::Input(i as f64 - 1.5),
+        })
+        .collect();
+    cells.push(CellDef {
+        name: "out".into(),
+        body: Body::Formula(expr),
+    });
+    let spec = ModelSpec {
+        cells,
+        functions: functions(),
+    };
+    let mut model = Model::build(&spec);
+    let out = model.id("out").expect("the formula's cell");
+    if let Value::Num(n) = model.value(out) {
+        assert!(n.is_finite(), "a value that is not finite: {n}");
+    }
+    // Change every input incrementally; the result is the one of a fresh build.
+    let mut spec = spec;
+    for (i, def) in spec.cells.iter_mut().enumerate() {
+        if let Body::Input(v) = &mut def.body {
+            *v = (i as f64) * 2.5 + 0.25;
+            let id = model.id(&def.name).expect("an input");
+            model.set_inputs(&[(id, *v)]).expect("an input");
+        }
+    }
+    let full = Model::build(&spec);
+    let (a, b) = (model.value(out), full.value(full.id("out").unwrap()));
+    assert!(same(a, b), "incremental {a:?}, full {b:?} for {text:?}");
+});
