@@ -351,3 +351,25 @@ fn a_long_cycle_is_reported_briefly() {
         .stderr_has(&crate::util::location("model.ron", &text, "\"c19999 + 1\""));
     assert!(out.stderr.lines().count() < 100, "{}", out.stderr.lines().count());
 }
+
+/// Two columns that read each other, in a table of fifty rows: one diagnostic, naming a few
+/// rows and counting the others.
+#[test]
+fn a_cycle_in_every_row_is_reported_once() {
+    let sandbox = Sandbox::new();
+    let groups: Vec<String> = (0..50).map(|i| format!("\"g{i}.x\": {i}")).collect();
+    let rows: Vec<String> = (0..50).map(|i| format!("\"g{i}\"")).collect();
+    let text = format!(
+        "Workbook(title: \"t\", cells: {{ {} }},\n    tables: [Table(name: \"t\", rows: [{}],\n        columns: {{ \"a\": \"b + row.x\", \"b\": \"a * 2\" }})])\n",
+        groups.join(", "),
+        rows.join(", ")
+    );
+    sandbox.write("model.ron", &text);
+    let out = run_in(sandbox.path(), &["check", "model.ron"]);
+    expect_useful("rows", &out);
+    assert_eq!(diagnostics(&out.stderr).len(), 1, "{}", out.stderr);
+    out.stderr_has("error: dependency cycle: t.g0.a → t.g0.b → t.g0.a")
+        .stderr_has("the same cycle in another row: t.g1.a → t.g1.b")
+        .stderr_has("… and in 46 more rows")
+        .stderr_has(&crate::util::location("model.ron", &text, "\"b + row.x\""));
+}

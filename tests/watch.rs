@@ -304,3 +304,33 @@ fn a_pack_cut_in_half_keeps_the_last_good_model() {
     save_by_rename(&pack_path, &new_pack);
     w.wait_for_cost("40");
 }
+
+/// A pack function saved with a typo, then fixed: the last good model stays whole meanwhile,
+/// and the fix recomputes the cells that call it. (The engine once kept the cell's `#NAME`
+/// error: the failed compile did not record which function the cell calls.)
+#[test]
+fn a_pack_function_saved_broken_then_fixed_recovers() {
+    let (dir, path) = setup();
+    let pack_path = dir.path().join("plugins/hardware/gpu_x.ron");
+    let pack = |body: &str| {
+        PACK.replace(
+            "values: {",
+            &format!("functions: {{ \"cost_of\": (params: [\"h\"], formula: \"{body}\") }},\n    values: {{"),
+        )
+    };
+    std::fs::write(&pack_path, pack("h * usd_per_hour")).unwrap();
+    std::fs::write(&path, workbook("10", "cost_of(hours)")).unwrap();
+    let mut w = Watcher::start(dir.path(), &[]);
+    save_by_rename(&path, &workbook("11", "cost_of(hours)"));
+    w.wait_for_cost("22");
+    save_by_rename(&pack_path, &pack("h * usd_per_hourr"));
+    let out = w.wait_for("the typo", |o| {
+        o.contains("error; showing the last good model") && o.contains("unknown name `usd_per_hourr`")
+    });
+    assert!(
+        out.contains("t,cost,value,cost,22,USD"),
+        "the last good values stay:\n{out}"
+    );
+    save_by_rename(&pack_path, &pack("h * usd_per_hour * 2"));
+    w.wait_for_cost("44");
+}

@@ -35,7 +35,7 @@ enum Edit {
     /// Add a cell named `n{k % 16}` if that name is free.
     Add(u8, Def),
     Remove(u8),
-    /// Change the pack function `f`.
+    /// Change the pack functions `f` and `g` (`f` may call `g`; either may fail).
     Function(u8),
 }
 
@@ -120,6 +120,8 @@ impl Sheet {
             2 => "g(x) + y",
             _ => "missing_name + x",
         };
+        // `f` may call `g`: a change to `g` must reach the cells that call `f`.
+        let g_body = ["v * 3", "v / 2 + k", "missing_too"][usize::from(self.function / 4 % 3)];
         let f = |name: &str, params: &[&str], body: &str| FunctionDef {
             name: name.into(),
             params: params.iter().map(|p| p.to_string()).collect(),
@@ -134,7 +136,7 @@ impl Sheet {
                     body: body.clone(),
                 })
                 .collect(),
-            functions: vec![f("f", &["x", "y"], body), f("g", &["v"], "v * 3")],
+            functions: vec![f("f", &["x", "y"], body), f("g", &["v"], g_body)],
         }
     }
 }

@@ -415,6 +415,25 @@ impl<'a> Compiler<'a, '_> {
     }
 }
 
+/// The pack functions that compiling `expr` inlines: those it calls, those they call, and so
+/// on, each once.
+pub(crate) fn inlined_functions<'e>(expr: &'e Expr, functions: &'e FxHashMap<String, FunctionDef>) -> Vec<&'e str> {
+    let mut found: Vec<&str> = Vec::new();
+    let mut seen: crate::hash::FxHashSet<&str> = Default::default();
+    let mut pending: Vec<&Expr> = vec![expr];
+    while let Some(e) = pending.pop() {
+        e.for_each_call(&mut |name| {
+            if let Some((name, f)) = functions.get_key_value(name) {
+                if seen.insert(name.as_str()) {
+                    found.push(name);
+                    pending.push(&f.body);
+                }
+            }
+        });
+    }
+    found
+}
+
 /// Errors of one update given "did you mean" suggestions; the rest get none. Finding the
 /// closest names scans every name of the model, so suggesting for every error of a workbook
 /// with thousands of unknown names would take minutes.

@@ -390,6 +390,13 @@ impl Model {
             {
                 let (c, expr) = formulas.next().expect("one result per formula");
                 self.fingerprints[c as usize] = fingerprint;
+                // Every pack function the program inlines, through other functions too, and
+                // whether it compiled or not: a change to any must compile the cell again.
+                if calls {
+                    for f in compile::inlined_functions(expr, &self.functions) {
+                        self.callers.entry(f.to_string()).or_default().push(c);
+                    }
+                }
                 match result {
                     Ok((ops, deps)) => {
                         let (ops, deps) = (ops as usize, deps as usize);
@@ -397,17 +404,6 @@ impl Model {
                         self.code.set(c, &batch.ops[at_op..at_op + ops]);
                         self.deps.set(c, &batch.deps[at_dep..at_dep + deps]);
                         (at_op, at_dep) = (at_op + ops, at_dep + deps);
-                        if calls {
-                            let mut inlined: Vec<&str> = Vec::new();
-                            expr.for_each_call(&mut |f| {
-                                if self.functions.contains_key(f) {
-                                    inlined.push(f);
-                                }
-                            });
-                            for f in inlined {
-                                self.callers.entry(f.to_string()).or_default().push(c);
-                            }
-                        }
                     }
                     Err(mut err) => {
                         compile::suggest(&mut err, &self.index, &self.functions, &mut suggested);

@@ -101,6 +101,8 @@ enum Edit {
     /// Add a cell named from a small pool (a removed name may come back).
     Add(usize, Def),
     Remove(usize),
+    /// Change the pack functions `f` and `g` (`f` may call `g`, or read a missing name).
+    Functions(u8, u8),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -109,6 +111,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         2 => (any::<usize>(), def()).prop_map(|(i, d)| Edit::Redefine(i, d)),
         2 => (0usize..12, def()).prop_map(|(i, d)| Edit::Add(i, d)),
         1 => any::<usize>().prop_map(Edit::Remove),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(f, g)| Edit::Functions(f, g)),
     ]
 }
 
@@ -116,6 +119,8 @@ fn edit() -> impl Strategy<Value = Edit> {
 #[derive(Debug, Clone)]
 struct Sheet {
     cells: Vec<(String, Body)>,
+    /// Which bodies the pack functions `f` and `g` have.
+    functions: (u8, u8),
 }
 
 impl Sheet {
@@ -140,18 +145,27 @@ impl Sheet {
                     body: body.clone(),
                 })
                 .collect(),
-            functions: vec![FunctionDef {
-                name: "f".into(),
-                params: vec!["x".into(), "y".into()],
-                body: formula::parse("x * y + k").unwrap(),
-            }],
+            functions: functions(self.functions),
         }
     }
+}
+
+/// `f(x, y)` and `g(v)`: `f` reads `k` (its callers then read it), calls `g`, or fails.
+fn functions((f, g): (u8, u8)) -> Vec<FunctionDef> {
+    let f_body = ["x * y + k", "x - y", "g(x) + y", "missing_name + x"][usize::from(f % 4)];
+    let g_body = ["v * 3", "v / 2 + k", "missing_too"][usize::from(g % 3)];
+    let function = |name: &str, params: &[&str], body: &str| FunctionDef {
+        name: name.into(),
+        params: params.iter().map(|p| p.to_string()).collect(),
+        body: formula::parse(body).unwrap(),
+    };
+    vec![function("f", &["x", "y"], f_body), function("g", &["v"], g_body)]
 }
 
 fn initial(inputs: Vec<f64>, formulas: Vec<T>) -> Sheet {
     let mut sheet = Sheet {
         cells: vec![("k".into(), Body::Input(0.5))],
+        functions: (0, 0),
     };
     for (i, v) in inputs.into_iter().enumerate() {
         sheet.cells.push((format!("i{i}"), Body::Input(v)));
@@ -263,9 +277,50 @@ fn apply(sheet: &mut Sheet, model: &mut Model, edit: &Edit) -> Result<(), TestCa
                 sheet.cells.remove(i % sheet.cells.len());
             }
         }
+        Edit::Functions(f, g) => sheet.functions = (*f, *g),
     }
     model.update(&sheet.spec());
     Ok(())
+}
+
+/// Found by the `incremental_edits` fuzz target: a cell whose pack function failed to compile
+/// (it read a missing name) was not compiled again when the function was fixed, and kept its
+/// `#NAME` error; in watch mode, a bad save of a pack broke the last good model for good.
+#[test]
+fn a_cell_is_compiled_again_when_a_function_that_failed_is_fixed() {
+    let mut sheet = Sheet {
+        cells: vec![
+            ("k".into(), Body::Input(0.5)),
+            ("c".into(), Body::Formula(formula::parse("f(-86, 0.1)").unwrap())),
+        ],
+        functions: (3, 0),
+    };
+    let mut model = Model::build(&sheet.spec());
+    assert!(matches!(model.value(1), Value::Err(_)));
+    sheet.functions = (0, 0);
+    model.update(&sheet.spec());
+    assert_eq!(model.value(1), Value::Num(-86.0 * 0.1 + 0.5));
+}
+
+/// A cell calling `f`, which calls `g`: editing `g` compiles the cell again.
+#[test]
+fn a_cell_is_compiled_again_when_a_function_it_calls_indirectly_changes() {
+    let mut sheet = Sheet {
+        cells: vec![
+            ("k".into(), Body::Input(0.5)),
+            ("c".into(), Body::Formula(formula::parse("f(4, 1)").unwrap())),
+        ],
+        functions: (2, 0),
+    };
+    let mut model = Model::build(&sheet.spec());
+    assert_eq!(model.value(1), Value::Num(4.0 * 3.0 + 1.0));
+    sheet.functions = (2, 1);
+    model.update(&sheet.spec());
+    assert_eq!(model.value(1), Value::Num(4.0 / 2.0 + 0.5 + 1.0));
+    // `c` now reads `k` through `g`: setting it recomputes `c`.
+    let r = model.set_inputs(&[(0, 1.5)]).unwrap();
+    assert_eq!(r.recomputed, [1]);
+    assert_eq!(model.value(1), Value::Num(4.0 / 2.0 + 1.5 + 1.0));
 }
 
 /// 256 cases each (well under a second in a debug build), or `PROPTEST_CASES` for a longer

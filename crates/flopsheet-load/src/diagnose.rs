@@ -19,6 +19,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
     let mut seen = HashSet::new();
     // A cycle through the columns of a row table runs through every row: report it once.
     let mut cycle_sites = std::collections::HashMap::new();
+    let mut repeats = vec![0usize; model.cycles().len()];
     for cycle in model.cycles() {
         let sites: Vec<_> = cycle
             .iter()
@@ -27,15 +28,26 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
             .collect();
         match cycle_sites.get(&sites) {
             Some(&first) => {
-                let names: Vec<&str> = cycle.iter().map(|&c| model.name(c)).collect();
-                let d: &mut Diagnostic = &mut out[first];
-                d.notes
-                    .insert(1, format!("the same cycle in another row: {}", names.join(" → ")));
+                repeats[first] += 1;
+                // A few rows by name; the others counted below.
+                if repeats[first] <= 3 {
+                    let names: Vec<&str> = cycle.iter().take(MAX_CYCLE_SHOWN).map(|&c| model.name(c)).collect();
+                    let d: &mut Diagnostic = &mut out[first];
+                    let at = d.notes.len() - 1;
+                    d.notes
+                        .insert(at, format!("the same cycle in another row: {}", names.join(" → ")));
+                }
             }
             None => {
                 cycle_sites.insert(sites, out.len());
                 out.push(cycle_diagnostic(sources, workbook, model, cycle));
             }
+        }
+    }
+    for (d, &n) in out.iter_mut().zip(&repeats) {
+        if n > 3 {
+            let at = d.notes.len() - 1;
+            d.notes.insert(at, format!("… and in {} more rows", n - 3));
         }
     }
     for (cell, error) in model.errors() {
