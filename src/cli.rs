@@ -36,11 +36,8 @@ pub enum Command {
         /// Only this table.
         #[arg(long)]
         table: Option<String>,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Table width in characters (default: the terminal's).
-        #[arg(long)]
-        width: Option<u16>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Print raw values of cells at full precision.
     Get {
@@ -86,11 +83,8 @@ pub enum Command {
         /// Only this table.
         #[arg(long)]
         table: Option<String>,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Table width in characters (default: the terminal's).
-        #[arg(long)]
-        width: Option<u16>,
+        #[command(flatten)]
+        output: OutputArgs,
         /// Clear the screen before each reprint.
         #[arg(long)]
         clear: bool,

@@ -1,7 +1,7 @@
 //! One function per subcommand. Each returns what to print and the exit code; `main` does
 //! the printing.
 
-use crate::cli::{Command, GetFormat, OutputFormat, PackArgs};
+use crate::cli::{Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
 use crate::whatif;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::{Format, Style};
@@ -46,17 +46,11 @@ pub fn run(command: Command, color: bool) -> Outcome {
 
 fn dispatch(command: Command, color: bool) -> Run {
     match command {
-        Command::Show {
-            load,
-            table,
-            format,
-            width,
-        } => show(
+        Command::Show { load, table, output } => show(
             load.workbook.as_deref(),
             &load.options,
             table.as_deref(),
-            format,
-            width,
+            &output,
             color,
         ),
         Command::Get {
@@ -109,16 +103,14 @@ fn dispatch(command: Command, color: bool) -> Run {
             workbook,
             options,
             table,
-            format,
-            width,
+            output,
             clear,
         } => crate::watch::watch(
             crate::watch::WatchArgs {
                 workbook,
                 options,
                 table,
-                format,
-                width,
+                output,
                 clear,
             },
             color,
@@ -154,21 +146,14 @@ fn missing_plugin_folder(options: &PackArgs) -> Result<(), Outcome> {
     }
 }
 
-fn show(
-    workbook: Option<&str>,
-    options: &PackArgs,
-    table: Option<&str>,
-    format: OutputFormat,
-    width: Option<u16>,
-    color: bool,
-) -> Run {
+fn show(workbook: Option<&str>, options: &PackArgs, table: Option<&str>, output: &OutputArgs, color: bool) -> Run {
     let ws = load(workbook, options, color)?;
     let tables = flopsheet_render::select(&ws, table).map_err(Outcome::fail)?;
     let style = Style {
-        width,
+        width: output.width,
         ..Style::default()
     };
-    let stdout = flopsheet_render::render(&ws, &tables, format_of(format), &style);
+    let stdout = flopsheet_render::render(&ws, &tables, format_of(output.format), &style);
     Ok(finish(&ws, stdout, color))
 }
 

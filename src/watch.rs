@@ -8,7 +8,7 @@
 //! re-created is picked up again. A save that does not load keeps the last good model on
 //! screen; the watcher never exits on bad input, only on Ctrl-C (with status 0).
 
-use crate::cli::{OutputFormat, PackArgs};
+use crate::cli::{OutputArgs, PackArgs};
 use crate::commands::{format_of, Outcome, Run};
 use flopsheet_engine::{UpdateReport, Value};
 use flopsheet_load::{Failure, Layout, LoadOptions, WorkbookSource, Workspace};
@@ -29,8 +29,7 @@ pub struct WatchArgs {
     pub workbook: String,
     pub options: PackArgs,
     pub table: Option<String>,
-    pub format: OutputFormat,
-    pub width: Option<u16>,
+    pub output: OutputArgs,
     pub clear: bool,
 }
 
@@ -294,10 +293,10 @@ impl Session {
             Err(e) => return format!("error: {e}\n"),
         };
         let style = Style {
-            width: self.args.width,
+            width: self.args.output.width,
             changed: changed.clone(),
         };
-        flopsheet_render::render(ws, &tables, format_of(self.args.format), &style)
+        flopsheet_render::render(ws, &tables, format_of(self.args.output.format), &style)
     }
 
     fn print(&self, tables: &str, diagnostics: &str, status: &str) {
