@@ -14,7 +14,11 @@
 //! workload's closed form; a wrong probe exits with status 1. Extra figures (peak memory, the
 //! median and the fastest edit) go to stderr, so stdout is exactly the one JSON line.
 
+mod heap;
 mod workload;
+
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 use flopsheet_engine::Value;
 use flopsheet_load::{LoadOptions, WorkbookSource, Workspace};
@@ -84,6 +88,9 @@ fn main() -> ExitCode {
         return fail(format!("cannot write {}: {e}", file.0.display()));
     }
 
+    let count_heap = std::env::var_os("FLOPSHEET_BENCH_HEAP").is_some();
+    heap::ON.store(count_heap, std::sync::atomic::Ordering::Relaxed);
+    heap::take();
     // load: read the file, parse the RON, resolve names and parse every formula.
     let start = Instant::now();
     let definitions = match Workspace::read(WorkbookSource::File(file.0.clone()), LoadOptions::default()) {
@@ -92,11 +99,13 @@ fn main() -> ExitCode {
     };
     let load_ms = ms(start);
     let rss_loaded = memory_mb("VmRSS");
+    let heap_loaded = heap::take();
     // build and evaluate: compile, order the graph, evaluate every cell.
     let start = Instant::now();
     let mut ws = definitions.build();
     let build_and_eval_ms = ms(start);
     let rss_built = memory_mb("VmRSS");
+    let heap_built = heap::take();
     if ws.has_errors() {
         return fail(ws.render_diagnostics(false));
     }
@@ -142,6 +151,13 @@ fn main() -> ExitCode {
         times[0],
         memory_mb("VmHWM"),
     );
+
+    if count_heap {
+        eprintln!(
+            "heap: load peak {:.1} MB, live after {:.1} MB; build peak {:.1} MB, live after {:.1} MB",
+            heap_loaded.1, heap_loaded.0, heap_built.1, heap_built.0
+        );
+    }
 
     let (want, tolerance) = workload.expected(n, v);
     if (probe_value - want).abs() > tolerance {
