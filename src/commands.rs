@@ -246,7 +246,9 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
                 if show_values {
                     for (name, cell) in &pack.values {
                         let shown = match (&cell.value, &cell.formula) {
-                            (Some(v), _) => flopsheet_render::format_number(*v, cell.unit.as_deref()),
+                            (Some(v), _) => {
+                                flopsheet_render::format_number(*v, cell.notes.as_ref().and_then(|n| n.unit.as_deref()))
+                            }
                             (None, Some(f)) => format!("= {f}"),
                             _ => String::new(),
                         };

@@ -19,7 +19,7 @@ const PROGRESS_ABOVE: usize = 200;
 const MAX_POINTS: usize = 1_000_000;
 
 fn unit_of<'a>(ws: &'a Workspace, name: &str) -> Option<&'a str> {
-    ws.workbook.cells.get(name).and_then(|c| c.unit.as_deref())
+    ws.workbook.cells.get(name).and_then(|c| c.unit())
 }
 
 fn value_of(ws: &Workspace, name: &str) -> Value {

@@ -263,16 +263,18 @@ const PARALLEL_MIN: usize = 2048;
 /// Parses many formulas, on every core when there are many: the same results, in the same
 /// order, as calling [`parse`] on each. evalexpr's tree builder costs a few microseconds a
 /// formula, which is most of the time it takes to load a large workbook.
-pub fn parse_many<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<Result<Expr, FormulaError>> {
+pub fn parse_many<S: AsRef<str> + Sync>(texts: &[S]) -> ParsedAll {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
     parse_many_on(texts, threads)
 }
 
 /// [`parse_many`] on at most `threads` threads (the calling one included).
-pub fn parse_many_on<S: AsRef<str> + Sync>(texts: &[S], threads: usize) -> Vec<Result<Expr, FormulaError>> {
+pub fn parse_many_on<S: AsRef<str> + Sync>(texts: &[S], threads: usize) -> ParsedAll {
     if threads <= 1 || texts.len() < PARALLEL_MIN {
         let mut shapes = Shapes::default();
-        return texts.iter().map(|t| shapes.parse(t.as_ref())).collect();
+        return vec![texts.iter().map(|t| shapes.parse(t.as_ref())).collect()]
+            .into_iter()
+            .flatten();
     }
     let queue = ParseQueue::new(texts);
     std::thread::scope(|scope| {
@@ -297,6 +299,10 @@ pub struct ParseQueue<'t, S> {
 
 /// The results of parsing some formulas, in their order.
 type Parsed = Vec<Result<Expr, FormulaError>>;
+
+/// Every result of [`parse_many`], in the order of the texts: chunk after chunk, each freed
+/// once taken, so that the results are never copied into one vector of their own.
+pub type ParsedAll = std::iter::Flatten<std::vec::IntoIter<Parsed>>;
 
 /// Formulas per chunk taken from a [`ParseQueue`]: large enough to make taking one cheap,
 /// small enough that threads finish within a chunk of each other.
@@ -334,15 +340,12 @@ impl<'t, S: AsRef<str> + Sync> ParseQueue<'t, S> {
     }
 
     /// Every result, in the order of the texts.
-    pub fn finish(self) -> Vec<Result<Expr, FormulaError>> {
+    pub fn finish(self) -> ParsedAll {
         self.work();
         let mut done = self.done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         done.sort_unstable_by_key(|(chunk, _)| *chunk);
-        let mut all = Vec::with_capacity(self.texts.len());
-        for (_, part) in done {
-            all.extend(part);
-        }
-        all
+        let parts: Vec<Parsed> = done.into_iter().map(|(_, part)| part).collect();
+        parts.into_iter().flatten()
     }
 }
 
@@ -896,19 +899,23 @@ mod tests {
         texts.push(String::new());
         let serial: Vec<_> = texts.iter().map(|t| parse(t)).collect();
         for threads in [1, 2, 3, 7] {
-            assert_eq!(parse_many_on(&texts, threads), serial, "{threads} threads");
+            assert_eq!(
+                parse_many_on(&texts, threads).collect::<Vec<_>>(),
+                serial,
+                "{threads} threads"
+            );
         }
-        assert_eq!(parse_many(&texts), serial);
+        assert_eq!(parse_many(&texts).collect::<Vec<_>>(), serial);
         // A queue worked by a thread that starts late, and finished by the caller.
         let queue = ParseQueue::new(&texts);
         std::thread::scope(|scope| {
             scope.spawn(|| queue.work());
             queue.work();
         });
-        assert_eq!(queue.finish(), serial);
-        assert_eq!(ParseQueue::new(&texts).finish(), serial);
-        assert_eq!(parse_many(&texts[..3]), serial[..3]);
-        assert!(parse_many::<&str>(&[]).is_empty());
+        assert_eq!(queue.finish().collect::<Vec<_>>(), serial);
+        assert_eq!(ParseQueue::new(&texts).finish().collect::<Vec<_>>(), serial);
+        assert_eq!(parse_many(&texts[..3]).collect::<Vec<_>>(), serial[..3]);
+        assert!(parse_many::<&str>(&[]).next().is_none());
     }
 
     #[test]
@@ -1024,7 +1031,7 @@ mod tests {
         let twice: Vec<&String> = texts.iter().chain(texts.iter()).collect();
         let by_shape = parse_many_on(&twice, 1);
         let mut ok = 0;
-        for (text, got) in twice.iter().zip(&by_shape) {
+        for (text, got) in twice.iter().zip(by_shape) {
             let want = parse(text);
             // Compared as printed: NaN is not equal to itself.
             assert_eq!(format!("{got:?}"), format!("{want:?}"), "{text:?}");

@@ -24,7 +24,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         let sites: Vec<_> = cycle
             .iter()
             .filter_map(|&c| workbook.cells.get(model.name(c)))
-            .map(|info| (info.site.file, formula_span(info).start))
+            .map(|info| (info.site.file(), info.site.span().start))
             .collect();
         match cycle_sites.get(&sites) {
             Some(&first) => {
@@ -90,20 +90,16 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
 /// Diagnostics given suggestions computed here (the engine bounds its own the same way).
 const MAX_SUGGESTED: usize = 64;
 
-fn formula_span(info: &CellInfo) -> std::ops::Range<usize> {
-    info.site.formula.clone().unwrap_or_else(|| info.site.key.clone())
-}
-
 /// "in `training.gpt3.cost_usd`" for table cells, whose formula is shared by every row.
 fn where_label(info: &CellInfo) -> String {
     match &info.origin {
-        Origin::Table { row, .. } => format!("in `{}` (row `{row}`)", info.name),
+        Origin::Table(t) => format!("in `{}` (row `{}`)", info.name, t.row),
         _ => format!("in `{}`", info.name),
     }
 }
 
 fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest: bool) -> Diagnostic {
-    let span = formula_span(info);
+    let span = info.site.span();
     let text = info.formula.as_deref().unwrap_or("");
     let (label_span, mut suggestions): (_, Vec<String>) = match error {
         BuildError::UnknownName { name, suggestions } => {
@@ -139,7 +135,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
         }
         _ => (span.clone(), Vec::new()),
     };
-    let mut labels = vec![primary(info.site.file, label_span.clone(), where_label(info))];
+    let mut labels = vec![primary(info.site.file(), label_span.clone(), where_label(info))];
     // A name or call the cell's formula does not have comes from a pack function it calls:
     // point into the pack.
     let word = match error {
@@ -151,14 +147,14 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
     if let Some(word) = word.filter(|_| label_span == span) {
         let found = called_functions(workbook, text).into_iter().find_map(|name| {
             let f = &workbook.functions[name];
-            let at = f.site.formula.clone()?;
+            let at = f.site.formula()?;
             let inner = ident_span(&f.formula, at.clone(), word);
             (inner != at || f.formula.trim() == word).then_some((name, f, inner))
         });
         if let Some((name, f, inner)) = found {
             labels = vec![
-                primary(f.site.file, inner, format!("in the pack function `{name}`")),
-                secondary(info.site.file, span.clone(), format!("called from `{}`", info.name)),
+                primary(f.site.file(), inner, format!("in the pack function `{name}`")),
+                secondary(info.site.file(), span.clone(), format!("called from `{}`", info.name)),
             ];
             // Inside the pack, its own values are written without the pack's id.
             if !word.contains('.') {
@@ -174,9 +170,9 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
         let at = ident_span(text, span.clone(), &chain[0]);
         let message = format!("called from `{}`", info.name);
         labels.push(if labels.is_empty() {
-            primary(info.site.file, at, message)
+            primary(info.site.file(), at, message)
         } else {
-            secondary(info.site.file, at, message)
+            secondary(info.site.file(), at, message)
         });
     }
     let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
@@ -268,13 +264,13 @@ fn function_chain(workbook: &Workbook, chain: &[String]) -> Vec<Label<FileId>> {
         let Some(f) = workbook.functions.get(&pair[0]) else {
             continue;
         };
-        let span = f.site.formula.clone().unwrap_or_else(|| f.site.key.clone());
+        let span = f.site.span();
         let at = ident_span(&f.formula, span, &pair[1]);
         let message = format!("`{}` calls `{}`", pair[0], pair[1]);
         labels.push(if labels.is_empty() {
-            primary(f.site.file, at, message)
+            primary(f.site.file(), at, message)
         } else {
-            secondary(f.site.file, at, message)
+            secondary(f.site.file(), at, message)
         });
     }
     labels
@@ -293,17 +289,17 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
         let Some(info) = workbook.cells.get(names[i]) else {
             continue;
         };
-        let span = formula_span(info);
+        let span = info.site.span();
         let message = format!("`{}` reads `{next}`", names[i]);
         labels.push(if i == 0 {
-            primary(info.site.file, span.clone(), message)
+            primary(info.site.file(), span.clone(), message)
         } else {
-            secondary(info.site.file, span.clone(), message)
+            secondary(info.site.file(), span.clone(), message)
         });
         path.push(format!(
             "  {} at {}",
             names[i],
-            sources.location(info.site.file, span.start)
+            sources.location(info.site.file(), span.start)
         ));
     }
     let mut chain = names[..shown].to_vec();
@@ -347,6 +343,6 @@ fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind) ->
     notes.push(format!("help: {help}"));
     Diagnostic::error()
         .with_message(format!("{}: {} in `{}`", kind.code(), kind.describe(), info.name))
-        .with_labels(vec![primary(info.site.file, formula_span(info), where_label(info))])
+        .with_labels(vec![primary(info.site.file(), info.site.span(), where_label(info))])
         .with_notes(notes)
 }

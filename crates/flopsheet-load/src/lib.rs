@@ -24,7 +24,8 @@ pub mod workspace;
 
 pub use checks::MAX_CELLS;
 pub use packs::{Level, SearchPath};
-pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, Workbook};
+pub use raw::Notes;
+pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, TableCell, Workbook};
 pub use source::{Diagnostic, Sources};
 pub use trial::{InputError, Trial};
 pub use workspace::{list_packs, Definitions, Failure, FindError, LoadOptions, UnknownCell, WorkbookSource, Workspace};

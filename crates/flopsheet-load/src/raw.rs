@@ -130,14 +130,31 @@ pub struct RawTable {
 }
 
 /// A cell: `1.5`, `"a * b"`, or `(value: 1.5, unit: ..)` / `(formula: "a * b", unit: ..)`.
+///
+/// Kept small (48 bytes): a generated workbook holds a hundred thousand of these at once while
+/// it loads, and most have no unit, note or source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawCell {
     pub value: Option<f64>,
     pub formula: Option<String>,
+    /// The cell's unit, note, source and date, when it has any.
+    pub notes: Option<Box<Notes>>,
+}
+
+/// What a cell says about itself besides its value or formula: shown, never computed with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notes {
     pub unit: Option<String>,
     pub note: Option<String>,
     pub source: Option<String>,
     pub date: Option<String>,
+}
+
+impl Notes {
+    /// `None` when there is nothing to say, so that a plain cell holds no allocation.
+    pub fn boxed(self) -> Option<Box<Notes>> {
+        (self != Notes::default()).then(|| Box::new(self))
+    }
 }
 
 #[derive(Deserialize)]
@@ -179,13 +196,16 @@ impl<'de> Deserialize<'de> for RawCell {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawCell, A::Error> {
                 let long = LongCell::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawCell {
-                    value: long.value,
-                    formula: long.formula,
+                let notes = Notes {
                     unit: long.unit,
                     note: long.note,
                     source: long.source,
                     date: long.date,
+                };
+                Ok(RawCell {
+                    value: long.value,
+                    formula: long.formula,
+                    notes: notes.boxed(),
                 })
             }
         }

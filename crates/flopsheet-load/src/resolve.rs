@@ -5,7 +5,7 @@
 //! column name becomes `training.gpt3.flops`. Everything that can be checked without
 //! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
 
-use crate::raw::{PackKind, RawCell, RawPack, RawTable, RawWorkbook};
+use crate::raw::{Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
 use crate::source::{primary, secondary, Diagnostic, FileId};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
@@ -15,37 +15,99 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// Where a cell is written.
+/// Where a cell is written: byte ranges of one source file.
+///
+/// Every cell keeps one, so the offsets are stored as `u32`: files are at most
+/// [`MAX_FILE_BYTES`](crate::workspace::MAX_FILE_BYTES) long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
-    pub file: FileId,
-    /// The name (map key) of the cell, or the column for table cells.
-    pub key: Range<usize>,
-    /// The formula string, when the cell is a formula.
-    pub formula: Option<Range<usize>>,
+    file: u32,
+    key: (u32, u32),
+    formula: Option<(u32, u32)>,
+}
+
+impl Site {
+    /// `key` is the name (map key) of the cell, or the column for table cells; `formula` the
+    /// formula string, when the cell is a formula.
+    pub fn new(file: FileId, key: Range<usize>, formula: Option<Range<usize>>) -> Site {
+        let pack = |r: Range<usize>| (offset(r.start), offset(r.end));
+        Site {
+            file: offset(file),
+            key: pack(key),
+            formula: formula.map(pack),
+        }
+    }
+
+    pub fn file(&self) -> FileId {
+        self.file as FileId
+    }
+
+    pub fn key(&self) -> Range<usize> {
+        self.key.0 as usize..self.key.1 as usize
+    }
+
+    pub fn formula(&self) -> Option<Range<usize>> {
+        self.formula.map(|(start, end)| start as usize..end as usize)
+    }
+
+    /// The formula, or the key of an input: where to point at the cell.
+    pub fn span(&self) -> Range<usize> {
+        self.formula().unwrap_or_else(|| self.key())
+    }
+}
+
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// What a cell is, for display: everything but its value.
+///
+/// One of these is kept for every cell as long as the workbook is loaded, so it holds no
+/// allocation a plain cell does not need: the notes are boxed, and only when present.
 #[derive(Debug, Clone)]
 pub struct CellInfo {
     pub name: Arc<str>,
-    pub unit: Option<String>,
-    pub note: Option<String>,
-    pub source: Option<String>,
-    pub date: Option<String>,
     /// The formula as written, for formula cells.
-    pub formula: Option<String>,
+    pub formula: Option<Box<str>>,
+    /// Unit, note, source and date, when the cell has any; see [`CellInfo::unit`] and others.
+    pub notes: Option<Box<Notes>>,
     pub site: Site,
     pub origin: Origin,
     /// Set when `--set` replaced the cell's definition for this run.
     pub overridden: bool,
 }
 
+impl CellInfo {
+    pub fn unit(&self) -> Option<&str> {
+        self.notes.as_ref()?.unit.as_deref()
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        self.notes.as_ref()?.note.as_deref()
+    }
+
+    pub fn source(&self) -> Option<&str> {
+        self.notes.as_ref()?.source.as_deref()
+    }
+
+    pub fn date(&self) -> Option<&str> {
+        self.notes.as_ref()?.date.as_deref()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     Workbook,
-    Pack(String),
-    Table { table: String, row: String, column: String },
+    Pack(Box<str>),
+    Table(Box<TableCell>),
+}
+
+/// Where a table's cell comes from: `TABLE.ROW.COLUMN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCell {
+    pub table: String,
+    pub row: String,
+    pub column: String,
 }
 
 #[derive(Debug, Clone)]
@@ -130,16 +192,30 @@ pub struct Resolved {
     pub spec: ModelSpec,
 }
 
+/// `cells` and `bodies` grow together: a cell's info and its definition share an index.
 struct Resolver {
     cells: IndexMap<Arc<str>, CellInfo>,
     bodies: Vec<CellDef>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
+    /// Workbook formula cells whose body awaits [`Resolver::parse_later`].
+    later: Vec<usize>,
+}
+
+/// How [`Resolver::cell`] gets a formula cell's expression.
+enum Parse {
+    /// Parse the formula now.
+    Now,
+    /// Already parsed: a table column's formula is parsed once for every row.
+    Done(Expr),
+    /// With every other workbook formula, at once and on every core, once the raw cells are
+    /// gone: see [`Resolver::parse_later`].
+    Later,
 }
 
 /// Resolves a workbook and its packs; fatal problems come back as diagnostics.
 pub fn resolve(
-    raw: &RawWorkbook,
+    raw: &mut RawWorkbook,
     file: FileId,
     spans: &SpanIndex,
     packs: &[LoadedPack],
@@ -154,29 +230,20 @@ pub fn resolve(
         bodies: Vec::with_capacity(count),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
+        later: Vec::new(),
     };
     for pack in packs {
         r.pack(pack);
     }
-    // Parse every formula of the workbook up front, on all cores: on a large workbook this is
-    // most of the load. Results are taken in order by the loop below.
-    let is_formula = |cell: &RawCell| cell.value.is_none() && cell.formula.is_some();
-    let texts: Vec<&str> = raw
-        .cells
-        .values()
-        .filter(|c| is_formula(c))
-        .filter_map(|c| c.formula.as_deref())
-        .collect();
-    let mut parsed = formula::parse_many(&texts).into_iter();
-    drop(texts);
     // The cells' spans, walked in the order written (the order of `raw.cells`), so that
     // finding each costs no lookup; a key out of step is looked up by path.
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
-    for (name, cell) in &raw.cells {
-        let parsed = if is_formula(cell) { parsed.next() } else { None };
+    // Taken, not borrowed: each cell's formula text moves into its `CellInfo` rather than
+    // being copied, and the raw map is gone before the model is built.
+    for (name, cell) in std::mem::take(&mut raw.cells) {
         let entry = match entries.next() {
             Some(e) if e.name() == name => Some(e),
-            _ => spans.entry(&["cells", name]),
+            _ => spans.entry(&["cells", &name]),
         };
         let key = entry.map_or(0..0, |e| e.key());
         let formula_span = entry.and_then(|e| {
@@ -184,17 +251,14 @@ pub fn resolve(
                 .map(|f| f.value())
                 .or_else(|| cell.formula.as_ref().map(|_| e.value()))
         });
-        let site = Site {
-            file,
-            key: key.clone(),
-            formula: formula_span,
-        };
-        if !is_valid_name(name) {
-            r.diagnostics.push(invalid_name(name, file, key));
+        let site = Site::new(file, key.clone(), formula_span);
+        if !is_valid_name(&name) {
+            r.diagnostics.push(invalid_name(&name, file, key));
             continue;
         }
-        r.cell(name.as_str().into(), cell, site, Origin::Workbook, parsed, |_| {});
+        r.cell(name.as_str().into(), cell, site, Origin::Workbook, Parse::Later, |_| {});
     }
+    r.parse_later();
     let pack_ids: Vec<&str> = packs
         .iter()
         .map(|p| p.raw.id.as_str())
@@ -274,17 +338,13 @@ impl Resolver {
                 .spans
                 .value(&["values", key, "formula"])
                 .or_else(|| pack.spans.value(&["values", key]));
-            let site = Site {
-                file: pack.file,
-                key: key_span,
-                formula: cell.formula.as_ref().and(formula),
-            };
+            let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
             self.cell(
                 format!("{id}.{key}").into(),
-                cell,
+                cell.clone(),
                 site,
-                Origin::Pack(id.clone()),
-                None,
+                Origin::Pack(id.as_str().into()),
+                Parse::Now,
                 qualify,
             );
         }
@@ -318,7 +378,7 @@ impl Resolver {
                         .with_message(format!("two packs define the function `{name}`"))
                         .with_labels(vec![
                             primary(pack.file, key, "defined here"),
-                            secondary(other.site.file, other.site.key.clone(), "and here"),
+                            secondary(other.site.file(), other.site.key(), "and here"),
                         ])
                         .with_notes(vec!["help: rename one of them; function names are global".into()]),
                 );
@@ -327,11 +387,7 @@ impl Resolver {
             let info = FunctionInfo {
                 pack: id.clone(),
                 formula: function.formula.clone(),
-                site: Site {
-                    file: pack.file,
-                    key,
-                    formula: Some(formula_span),
-                },
+                site: Site::new(pack.file, key, Some(formula_span)),
             };
             self.functions.insert(name.clone(), (def, info));
         }
@@ -342,25 +398,32 @@ impl Resolver {
     fn cell(
         &mut self,
         name: Arc<str>,
-        cell: &RawCell,
+        cell: RawCell,
         site: Site,
         origin: Origin,
-        parsed: Option<Result<Expr, formula::FormulaError>>,
+        parse: Parse,
         mut rewrite: impl FnMut(&mut formula::Ident),
     ) {
         let body = match (cell.value, &cell.formula) {
             (Some(v), None) => Body::Input(v),
             (None, Some(text)) => {
-                let span = site.formula.clone().unwrap_or(site.key.clone());
-                let parsed = parsed.unwrap_or_else(|| formula::parse(text));
-                let Some(mut expr) = self.parsed(text, parsed, site.file, span) else {
-                    return;
+                let mut expr = match parse {
+                    Parse::Now => match self.parse(text, site.file(), site.span()) {
+                        Some(expr) => expr,
+                        None => return,
+                    },
+                    Parse::Done(expr) => expr,
+                    // A placeholder, replaced by `parse_later`.
+                    Parse::Later => {
+                        self.later.push(self.bodies.len());
+                        Expr::Num(f64::NAN)
+                    }
                 };
                 expr.rewrite_names(&mut rewrite);
                 Body::Formula(expr)
             }
             _ => {
-                self.diagnostics.extend(shape_error(&name, cell, &site));
+                self.diagnostics.extend(shape_error(&name, &cell, &site));
                 return;
             }
         };
@@ -369,8 +432,9 @@ impl Resolver {
                 (Origin::Pack(id), _) => format!(
                     "help: a workbook cannot redefine a value of the pack `{id}`: give your cell another name, or try another value with `--set {name}=VALUE` or a scenario's `set:`"
                 ),
-                (_, Origin::Table { table, .. }) => format!(
-                    "help: the table `{table}` makes a cell `{table}.ROW.COLUMN` for each row and column; rename the cell or the table"
+                (_, Origin::Table(t)) => format!(
+                    "help: the table `{table}` makes a cell `{table}.ROW.COLUMN` for each row and column; rename the cell or the table",
+                    table = t.table
                 ),
                 _ => "help: rename one of them".into(),
             };
@@ -378,8 +442,8 @@ impl Resolver {
                 Diagnostic::error()
                     .with_message(format!("the name `{name}` is defined twice"))
                     .with_labels(vec![
-                        primary(site.file, site.key.clone(), "defined here"),
-                        secondary(existing.site.file, existing.site.key.clone(), "first defined here"),
+                        primary(site.file(), site.key(), "defined here"),
+                        secondary(existing.site.file(), existing.site.key(), "first defined here"),
                     ])
                     .with_notes(vec![help]),
             );
@@ -389,7 +453,7 @@ impl Resolver {
             self.diagnostics.push(
                 Diagnostic::error()
                     .with_message(format!("the input `{name}` is not a finite number"))
-                    .with_labels(vec![primary(site.file, site.key.clone(), "this cell")])
+                    .with_labels(vec![primary(site.file(), site.key(), "this cell")])
                     .with_notes(vec![
                         "help: an input is a finite number; `inf` and `NaN` cannot be computed with".into(),
                     ]),
@@ -398,11 +462,8 @@ impl Resolver {
         }
         let info = CellInfo {
             name: name.clone(),
-            unit: cell.unit.clone(),
-            note: cell.note.clone(),
-            source: cell.source.clone(),
-            date: cell.date.clone(),
-            formula: cell.formula.clone(),
+            formula: cell.formula.map(String::into_boxed_str),
+            notes: cell.notes,
             site,
             origin,
             overridden: false,
@@ -411,36 +472,37 @@ impl Resolver {
         self.bodies.push(CellDef { name, body });
     }
 
+    /// The expression of a formula, or `None` with a diagnostic.
     fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
-        self.parsed(text, formula::parse(text), file, span)
-    }
-
-    /// The expression of a parsed formula, or `None` with a diagnostic.
-    fn parsed(
-        &mut self,
-        text: &str,
-        parsed: Result<Expr, formula::FormulaError>,
-        file: FileId,
-        span: Range<usize>,
-    ) -> Option<Expr> {
-        match parsed {
+        match formula::parse(text) {
             Ok(expr) => Some(expr),
             Err(err) => {
-                let mut notes = Vec::new();
-                if let Some(help) = err.help() {
-                    notes.push(format!("help: {help}"));
-                }
-                let label_span = match err.locate(text) {
-                    Some(inner) => text_span(text, span, inner),
-                    None => span,
-                };
-                self.diagnostics.push(
-                    Diagnostic::error()
-                        .with_message(format!("invalid formula: {err}"))
-                        .with_labels(vec![primary(file, label_span, err.to_string())])
-                        .with_notes(notes),
-                );
+                self.diagnostics.push(formula_error(text, &err, file, span));
                 None
+            }
+        }
+    }
+
+    /// Parses the workbook's formulas, all at once on every core: on a large workbook this is
+    /// most of the load. It runs once the raw cells are consumed, so that the parsed trees and
+    /// the raw map are never held at the same time.
+    fn parse_later(&mut self) {
+        let later = std::mem::take(&mut self.later);
+        let texts: Vec<&str> = later
+            .iter()
+            .map(|&i| self.cells[i].formula.as_deref().unwrap_or_default())
+            .collect();
+        let parsed = formula::parse_many(&texts);
+        drop(texts);
+        for (i, result) in later.into_iter().zip(parsed) {
+            match result {
+                Ok(expr) => self.bodies[i].body = Body::Formula(expr),
+                Err(err) => {
+                    let info = &self.cells[i];
+                    let text = info.formula.as_deref().unwrap_or_default();
+                    let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
+                    self.diagnostics.push(diagnostic);
+                }
             }
         }
     }
@@ -551,11 +613,7 @@ impl Resolver {
                     long
                 }
             });
-            let site = Site {
-                file,
-                key: key.clone(),
-                formula: formula_span.clone(),
-            };
+            let site = Site::new(file, key.clone(), formula_span.clone());
             if let Some(error) = shape_error(column, cell, &site) {
                 self.diagnostics.push(error);
                 continue;
@@ -570,11 +628,11 @@ impl Resolver {
             };
             for row in rows {
                 let name = table_cell_name(&table.name, row, column);
-                let origin = Origin::Table {
+                let origin = Origin::Table(Box::new(TableCell {
                     table: table.name.clone(),
                     row: row.clone(),
                     column: column.clone(),
-                };
+                }));
                 let rewrite = |ident: &mut formula::Ident| {
                     if let Some(rest) = ident.target.strip_prefix("row.") {
                         ident.target = format!("{row}.{rest}");
@@ -582,7 +640,14 @@ impl Resolver {
                         ident.target = table_cell_name(&table.name, row, &ident.target);
                     }
                 };
-                self.cell(name.into(), cell, site.clone(), origin, parsed.clone().map(Ok), rewrite);
+                self.cell(
+                    name.into(),
+                    cell.clone(),
+                    site.clone(),
+                    origin,
+                    parsed.clone().map_or(Parse::Now, Parse::Done),
+                    rewrite,
+                );
             }
         }
     }
@@ -665,6 +730,22 @@ fn bind_slots(bodies: &mut [CellDef], slots: &IndexMap<String, String>) {
     }
 }
 
+/// "invalid formula", pointing into the formula where the error can be located.
+fn formula_error(text: &str, err: &formula::FormulaError, file: FileId, span: Range<usize>) -> Diagnostic {
+    let mut notes = Vec::new();
+    if let Some(help) = err.help() {
+        notes.push(format!("help: {help}"));
+    }
+    let label_span = match err.locate(text) {
+        Some(inner) => text_span(text, span, inner),
+        None => span,
+    };
+    Diagnostic::error()
+        .with_message(format!("invalid formula: {err}"))
+        .with_labels(vec![primary(file, label_span, err.to_string())])
+        .with_notes(notes)
+}
+
 /// A cell must be exactly one of an input and a formula.
 fn shape_error(name: &str, cell: &RawCell, site: &Site) -> Option<Diagnostic> {
     let what = match (cell.value, &cell.formula) {
@@ -675,7 +756,7 @@ fn shape_error(name: &str, cell: &RawCell, site: &Site) -> Option<Diagnostic> {
     Some(
         Diagnostic::error()
             .with_message(format!("the cell `{name}` has {what}"))
-            .with_labels(vec![primary(site.file, site.key.clone(), "this cell")])
+            .with_labels(vec![primary(site.file(), site.key(), "this cell")])
             .with_notes(vec![
                 "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell".into(),
             ]),
@@ -717,7 +798,7 @@ fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
         return;
     }
     for def in bodies {
-        if cells.get(&def.name).is_none_or(|c| c.unit.is_some()) {
+        if cells.get(&def.name).is_none_or(|c| c.unit().is_some()) {
             continue;
         }
         // Follow a short chain of aliases (a column reading a column reading a pack value).
@@ -725,14 +806,14 @@ fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
         let mut unit = None;
         for _ in 0..8 {
             let Some(&next) = alias_of.get(at) else { break };
-            unit = cells.get(next).and_then(|c| c.unit.clone());
+            unit = cells.get(next).and_then(|c| c.unit().map(str::to_string));
             if unit.is_some() {
                 break;
             }
             at = next;
         }
-        if let Some(cell) = cells.get_mut(&def.name) {
-            cell.unit = unit;
+        if let (Some(cell), Some(unit)) = (cells.get_mut(&def.name), unit) {
+            cell.notes.get_or_insert_default().unit = Some(unit);
         }
     }
 }

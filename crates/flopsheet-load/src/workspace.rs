@@ -401,7 +401,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     } else {
         (parse_ron(&sources, file, "Workbook"), SpanIndex::new(&text))
     };
-    let raw: RawWorkbook = match raw {
+    let mut raw: RawWorkbook = match raw {
         Ok(raw) => raw,
         Err(d) => return fail(sources, vec![d], files),
     };
@@ -452,7 +452,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(&raw, file, &spans, &packs, &slots, &options.overrides) {
+    match resolve(&mut raw, file, &spans, &packs, &slots, &options.overrides) {
         Ok(resolved) => {
             let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
             if !diagnostics.is_empty() {

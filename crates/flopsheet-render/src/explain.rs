@@ -14,15 +14,8 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let id = ws.model.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
     let info = &ws.workbook.cells[name];
     let value = ws.model.value(id);
-    let mut out = format!(
-        "{name} = {}  ({})\n",
-        format_value(value, info.unit.as_deref()),
-        raw(value)
-    );
-    let site = ws.sources.location(
-        info.site.file,
-        info.site.formula.clone().unwrap_or(info.site.key.clone()).start,
-    );
+    let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit()), raw(value));
+    let site = ws.sources.location(info.site.file(), info.site.span().start);
     match (&info.formula, info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
         (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
@@ -30,9 +23,10 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     }
     out.push_str(&format!("  defined at {site}"));
     match &info.origin {
-        Origin::Table { table, row, column } => {
-            out.push_str(&format!(" (table `{table}`, row `{row}`, column `{column}`)\n"))
-        }
+        Origin::Table(t) => out.push_str(&format!(
+            " (table `{}`, row `{}`, column `{}`)\n",
+            t.table, t.row, t.column
+        )),
         Origin::Pack(p) => out.push_str(&format!(" (pack `{p}`)\n")),
         Origin::Workbook => out.push('\n'),
     }
@@ -57,7 +51,7 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
 fn line(ws: &Workspace, id: CellId) -> String {
     let name = ws.model.name(id);
     let info = &ws.workbook.cells[name];
-    let value = format_value(ws.model.value(id), info.unit.as_deref());
+    let value = format_value(ws.model.value(id), info.unit());
     match (&info.formula, info.overridden) {
         (Some(f), false) => format!("{name} = {value}   ← {f}"),
         _ => {
@@ -67,8 +61,8 @@ fn line(ws: &Workspace, id: CellId) -> String {
                 "input"
             };
             let mut tags = vec![kind.to_string()];
-            tags.extend(info.source.clone());
-            tags.extend(info.date.clone());
+            tags.extend(info.source().map(str::to_string));
+            tags.extend(info.date().map(str::to_string));
             format!("{name} = {value}   [{}]", tags.join("; "))
         }
     }
@@ -76,16 +70,16 @@ fn line(ws: &Workspace, id: CellId) -> String {
 
 fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
     let info = &ws.workbook.cells[ws.model.name(id)];
-    if let Some(unit) = &info.unit {
+    if let Some(unit) = info.unit() {
         out.push_str(&format!("{indent}unit: {unit}\n"));
     }
-    if let Some(note) = &info.note {
+    if let Some(note) = info.note() {
         out.push_str(&format!("{indent}note: {note}\n"));
     }
-    if let Some(source) = &info.source {
+    if let Some(source) = info.source() {
         out.push_str(&format!(
             "{indent}source: {source}{}\n",
-            info.date.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+            info.date().map(|d| format!(" ({d})")).unwrap_or_default()
         ));
     }
 }

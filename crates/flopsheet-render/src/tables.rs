@@ -60,7 +60,7 @@ fn entry<'a>(ws: &'a Workspace, name: &str) -> Entry<'a> {
     Entry {
         name: name.to_string(),
         value: ws.value(name).unwrap_or(Value::Num(f64::NAN)),
-        unit: info.and_then(|i| i.unit.as_deref()),
+        unit: info.and_then(|i| i.unit()),
     }
 }
 
@@ -140,7 +140,7 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
                     .workbook
                     .cells
                     .get(&**name)
-                    .and_then(|i| i.note.clone())
+                    .and_then(|i| i.note().map(str::to_string))
                     .unwrap_or_default();
                 grid.rows.push(vec![
                     Field::label(name.to_string()),
