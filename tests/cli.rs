@@ -484,6 +484,30 @@ fn explain_points_at_the_definition() {
         .stdout_has("hours = 10 h");
 }
 
+/// Formulas are shown as written: read back from the file at their site, or, when the file
+/// holds them with escapes, from the parsed string (a tab here, and an escaped quote in the
+/// second workbook, which breaks the formula).
+#[test]
+fn explain_and_errors_show_formulas_as_written_escapes_included() {
+    let sandbox = model(
+        r#"Workbook(title: "t", cells: {"hours": 10, "rate": 2, "plain": "hours * rate", "tabbed": "hours\t* rate"})"#,
+    );
+    let explain = |cell: &str| sandbox.flopsheet().args(["explain", "model.ron", cell]).run().clean();
+    explain("plain")
+        .stdout_has("formula: hours * rate\n")
+        .stdout_has("plain = 20 ");
+    explain("tabbed")
+        .stdout_has("formula: hours\t* rate\n")
+        .stdout_has("tabbed = 20 ");
+    let sandbox = model(r#"Workbook(title: "t", cells: {"rate": 2, "cost": "rate * hourz\u{2a}2"})"#);
+    sandbox
+        .flopsheet()
+        .args(["check", "model.ron"])
+        .run()
+        .workbook_errors()
+        .stderr_has("unknown name `hourz`");
+}
+
 #[test]
 fn explain_an_unknown_cell_suggests_a_name() {
     flopsheet(&["explain", "training_cost", "training.palm.cost_sd"])

@@ -83,7 +83,7 @@ pub(crate) fn scenarios(raw: &RawWorkbook, workbook: &Workbook, spans: &SpanInde
             }
             let at = spans.key(&["scenarios", &i, "set", name]).unwrap_or(0..0);
             let suggestions = if out.len() < MAX_SUGGESTED {
-                closest(name, workbook.cells.keys().map(|k| &**k))
+                closest(name, workbook.cells.keys())
             } else {
                 Vec::new()
             };

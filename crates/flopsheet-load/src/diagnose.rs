@@ -100,10 +100,9 @@ fn where_label(info: &CellInfo) -> String {
 
 fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest: bool) -> Diagnostic {
     let span = info.site.span();
-    let text = info.formula.as_deref().unwrap_or("");
+    let text = workbook.formula(info).unwrap_or("");
     let (label_span, mut suggestions): (_, Vec<String>) = match error {
         BuildError::UnknownName { name, suggestions } => {
-            let text = info.formula.as_deref().unwrap_or("");
             // `row.paramz` was rewritten to `gpt3.paramz`; suggest in the user's spelling.
             let shown = match name.written.strip_prefix("row.") {
                 Some(_) => {

@@ -11,6 +11,7 @@
 //!
 //! All file I/O of flopsheet happens here; the engine never touches a file.
 
+mod cells;
 mod checks;
 mod diagnose;
 pub mod packs;
@@ -22,6 +23,7 @@ mod syntax;
 pub mod trial;
 pub mod workspace;
 
+pub use cells::Cells;
 pub use checks::MAX_CELLS;
 pub use packs::{Level, SearchPath};
 pub use raw::Notes;

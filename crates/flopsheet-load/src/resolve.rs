@@ -5,8 +5,9 @@
 //! column name becomes `training.gpt3.flops`. Everything that can be checked without
 //! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
 
+use crate::cells::Cells;
 use crate::raw::{Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
-use crate::source::{primary, secondary, Diagnostic, FileId};
+use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
 use flopsheet_engine::{formula, Body, CellDef, Expr, FunctionDef, ModelSpec};
@@ -63,35 +64,57 @@ fn offset(at: usize) -> u32 {
 /// What a cell is, for display: everything but its value.
 ///
 /// One of these is kept for every cell as long as the workbook is loaded, so it holds no
-/// allocation a plain cell does not need: the notes are boxed, and only when present.
+/// allocation a plain cell does not need. A formula's text is read from the file at its site
+/// ([`Workbook::formula`]); the rest (unit, note, source, date, and a formula that the file
+/// holds escaped) is boxed, and only when present.
 #[derive(Debug, Clone)]
 pub struct CellInfo {
     pub name: Arc<str>,
-    /// The formula as written, for formula cells.
-    pub formula: Option<Box<str>>,
-    /// Unit, note, source and date, when the cell has any; see [`CellInfo::unit`] and others.
-    pub notes: Option<Box<Notes>>,
     pub site: Site,
     pub origin: Origin,
+    extra: Option<Box<Extra>>,
     /// Set when `--set` replaced the cell's definition for this run.
     pub overridden: bool,
 }
 
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    notes: Notes,
+    /// The formula as written, when the file does not hold it verbatim at the site: a string
+    /// with escapes, or a site that could not be found.
+    formula: Option<Box<str>>,
+}
+
 impl CellInfo {
+    pub fn is_formula(&self) -> bool {
+        self.site.formula.is_some() || self.extra.as_ref().is_some_and(|e| e.formula.is_some())
+    }
+
     pub fn unit(&self) -> Option<&str> {
-        self.notes.as_ref()?.unit.as_deref()
+        self.extra.as_ref()?.notes.unit.as_deref()
     }
 
     pub fn note(&self) -> Option<&str> {
-        self.notes.as_ref()?.note.as_deref()
+        self.extra.as_ref()?.notes.note.as_deref()
     }
 
     pub fn source(&self) -> Option<&str> {
-        self.notes.as_ref()?.source.as_deref()
+        self.extra.as_ref()?.notes.source.as_deref()
     }
 
     pub fn date(&self) -> Option<&str> {
-        self.notes.as_ref()?.date.as_deref()
+        self.extra.as_ref()?.notes.date.as_deref()
+    }
+
+    /// The formula as written, read from `texts` (every source file's text, by file id).
+    fn formula<'a>(&'a self, texts: &'a [Arc<str>]) -> Option<&'a str> {
+        if let Some(formula) = self.extra.as_ref().and_then(|e| e.formula.as_deref()) {
+            return Some(formula);
+        }
+        let span = self.site.formula()?;
+        texts
+            .get(self.site.file())?
+            .get(span.start + 1..span.end.saturating_sub(1))
     }
 }
 
@@ -151,12 +174,21 @@ pub struct Workbook {
     pub file: FileId,
     pub packs: Vec<PackSummary>,
     pub tables: Vec<Table>,
-    pub cells: IndexMap<Arc<str>, CellInfo>,
+    pub cells: Cells,
+    /// Every source file's text, by file id: where formulas are read from.
+    texts: Vec<Arc<str>>,
     /// Pack slots and the pack each holds in this load: `hardware` → `a100_40gb`.
     pub slots: IndexMap<String, String>,
     pub scenarios: Vec<Scenario>,
     /// The pack functions, by name: where each is written, for diagnostics.
     pub functions: IndexMap<String, FunctionInfo>,
+}
+
+impl Workbook {
+    /// A formula cell's formula as written; `None` for an input.
+    pub fn formula<'a>(&'a self, cell: &'a CellInfo) -> Option<&'a str> {
+        cell.formula(&self.texts)
+    }
 }
 
 /// A pack function as written.
@@ -194,8 +226,10 @@ pub struct Resolved {
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
 struct Resolver {
-    cells: IndexMap<Arc<str>, CellInfo>,
+    cells: Cells,
     bodies: Vec<CellDef>,
+    /// Every source file's text, by file id.
+    texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
     /// Workbook formula cells whose body awaits [`Resolver::parse_later`].
@@ -216,6 +250,7 @@ enum Parse {
 /// Resolves a workbook and its packs; fatal problems come back as diagnostics.
 pub fn resolve(
     raw: &mut RawWorkbook,
+    sources: &Sources,
     file: FileId,
     spans: &SpanIndex,
     packs: &[LoadedPack],
@@ -226,8 +261,9 @@ pub fn resolve(
     // over again at every doubling.
     let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();
     let mut r = Resolver {
-        cells: IndexMap::with_capacity(count),
+        cells: Cells::with_capacity(count),
         bodies: Vec::with_capacity(count),
+        texts: sources.texts(),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
         later: Vec::new(),
@@ -294,6 +330,7 @@ pub fn resolve(
             .collect(),
         tables,
         cells: r.cells,
+        texts: r.texts,
         slots: slots.clone(),
         scenarios: raw
             .scenarios
@@ -460,15 +497,29 @@ impl Resolver {
             );
             return;
         }
+        // The formula is read back from the file at its site, unless the file holds it
+        // otherwise (escaped): then it is kept here.
+        let verbatim = |text: &str| {
+            let span = site.formula()?;
+            let file = self.texts.get(site.file())?;
+            (file.get(span.start + 1..span.end.saturating_sub(1))? == text).then_some(())
+        };
+        let formula = cell.formula.filter(|text| verbatim(text).is_none());
+        let notes = cell.notes.map(|notes| *notes).unwrap_or_default();
+        let extra = (formula.is_some() || notes != Notes::default()).then(|| {
+            Box::new(Extra {
+                notes,
+                formula: formula.map(String::into_boxed_str),
+            })
+        });
         let info = CellInfo {
             name: name.clone(),
-            formula: cell.formula.map(String::into_boxed_str),
-            notes: cell.notes,
             site,
             origin,
+            extra,
             overridden: false,
         };
-        self.cells.insert(name.clone(), info);
+        self.cells.insert(info);
         self.bodies.push(CellDef { name, body });
     }
 
@@ -490,7 +541,7 @@ impl Resolver {
         let later = std::mem::take(&mut self.later);
         let texts: Vec<&str> = later
             .iter()
-            .map(|&i| self.cells[i].formula.as_deref().unwrap_or_default())
+            .map(|&i| self.cells[i].formula(&self.texts).unwrap_or_default())
             .collect();
         let parsed = formula::parse_many(&texts);
         drop(texts);
@@ -499,7 +550,7 @@ impl Resolver {
                 Ok(expr) => self.bodies[i].body = Body::Formula(expr),
                 Err(err) => {
                     let info = &self.cells[i];
-                    let text = info.formula.as_deref().unwrap_or_default();
+                    let text = info.formula(&self.texts).unwrap_or_default();
                     let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
                     self.diagnostics.push(diagnostic);
                 }
@@ -674,7 +725,7 @@ impl Resolver {
                     .unwrap_or(0..0);
                 // "Did you mean" for the first few only: each scans every cell.
                 let suggestions = if self.diagnostics.len() < 16 {
-                    closest(name, self.cells.keys().map(|k| &**k))
+                    closest(name, self.cells.keys())
                 } else {
                     Vec::new()
                 };
@@ -701,7 +752,7 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let suggestions = closest(name, self.cells.keys().map(|k| &**k));
+                    let suggestions = closest(name, self.cells.keys());
                     self.diagnostics.push(with_suggestions(
                         Diagnostic::error().with_message(format!("--set {name}=...: no cell is named `{name}`")),
                         &suggestions,
@@ -786,7 +837,7 @@ fn table_cell_name(table: &str, row: &str, column: &str) -> String {
 
 /// Cells whose formula is just another name (`row.params`), without a unit of their own,
 /// show that name's unit.
-fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
+fn inherit_units(cells: &mut Cells, bodies: &[CellDef]) {
     let alias_of: HashMap<&str, &str> = bodies
         .iter()
         .filter_map(|d| match &d.body {
@@ -813,7 +864,7 @@ fn inherit_units(cells: &mut IndexMap<Arc<str>, CellInfo>, bodies: &[CellDef]) {
             at = next;
         }
         if let (Some(cell), Some(unit)) = (cells.get_mut(&def.name), unit) {
-            cell.notes.get_or_insert_default().unit = Some(unit);
+            cell.extra.get_or_insert_default().notes.unit = Some(unit);
         }
     }
 }

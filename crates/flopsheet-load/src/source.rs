@@ -26,6 +26,13 @@ impl Sources {
         self.files.get(file).map(|f| f.name().as_str()).unwrap_or("?")
     }
 
+    /// Every file's text, by file id.
+    pub fn texts(&self) -> Vec<Arc<str>> {
+        (0..)
+            .map_while(|file| self.files.get(file).ok().map(|f| f.source().clone()))
+            .collect()
+    }
+
     pub fn text(&self, file: FileId) -> &str {
         self.files.get(file).map(|f| &**f.source()).unwrap_or("")
     }

@@ -332,7 +332,7 @@ impl Workspace {
     pub fn unknown(&self, name: &str) -> UnknownCell {
         UnknownCell {
             name: name.to_string(),
-            suggestions: closest(name, self.workbook.cells.keys().map(|k| &**k)),
+            suggestions: closest(name, self.workbook.cells.keys()),
         }
     }
 }
@@ -452,7 +452,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(&mut raw, file, &spans, &packs, &slots, &options.overrides) {
+    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, &options.overrides) {
         Ok(resolved) => {
             let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
             if !diagnostics.is_empty() {

@@ -16,7 +16,7 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let value = ws.model.value(id);
     let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit()), raw(value));
     let site = ws.sources.location(info.site.file(), info.site.span().start);
-    match (&info.formula, info.overridden) {
+    match (ws.workbook.formula(info), info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
         (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
         (None, false) => out.push_str("  input\n"),
@@ -52,7 +52,7 @@ fn line(ws: &Workspace, id: CellId) -> String {
     let name = ws.model.name(id);
     let info = &ws.workbook.cells[name];
     let value = format_value(ws.model.value(id), info.unit());
-    match (&info.formula, info.overridden) {
+    match (ws.workbook.formula(info), info.overridden) {
         (Some(f), false) => format!("{name} = {value}   ← {f}"),
         _ => {
             let kind = if info.overridden {

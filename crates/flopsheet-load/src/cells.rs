@@ -1,0 +1,121 @@
+//! Every cell of a loaded workbook (its own, its tables' and its packs'), in the order defined,
+//! found by name: what each is for display and diagnostics.
+//!
+//! A generated workbook can have a hundred thousand cells, and all of them are kept for as
+//! long as it is loaded, so this holds one [`CellInfo`] a cell in a vector and a table of bare
+//! positions hashed by name (4 bytes a cell). A map keyed by name would hold each name again,
+//! and the key's hash, for some 30 bytes a cell more. The names themselves are the `Arc<str>`s
+//! the engine's model shares.
+
+use crate::resolve::CellInfo;
+use hashbrown::HashTable;
+use std::hash::{BuildHasher, RandomState};
+
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    infos: Vec<CellInfo>,
+    /// Positions in `infos`, hashed by the name of the cell at each.
+    index: HashTable<u32>,
+    hasher: RandomState,
+}
+
+impl Cells {
+    pub fn with_capacity(capacity: usize) -> Cells {
+        Cells {
+            infos: Vec::with_capacity(capacity),
+            index: HashTable::with_capacity(capacity),
+            hasher: RandomState::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// Where the cell named `name` is in the order defined.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(name);
+        let found = self.index.find(hash, |&at| *self.infos[at as usize].name == *name)?;
+        Some(*found as usize)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&CellInfo> {
+        self.position(name).map(|at| &self.infos[at])
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut CellInfo> {
+        self.position(name).map(|at| &mut self.infos[at])
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_some()
+    }
+
+    /// Adds a cell after the others, unless a cell of that name is already there: then that
+    /// one is kept, and this returns `false`.
+    pub fn insert(&mut self, info: CellInfo) -> bool {
+        let hash = self.hasher.hash_one(&*info.name);
+        let infos = &self.infos;
+        let entry = self.index.entry(
+            hash,
+            |&at| infos[at as usize].name == info.name,
+            |&at| self.hasher.hash_one(&*infos[at as usize].name),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                let at = u32::try_from(self.infos.len()).expect("at most u32::MAX cells");
+                vacant.insert(at);
+                self.infos.push(info);
+                true
+            }
+        }
+    }
+
+    /// The names, in the order defined.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.infos.iter().map(|info| &*info.name)
+    }
+
+    /// The cells, in the order defined.
+    pub fn iter(&self) -> std::slice::Iter<'_, CellInfo> {
+        self.infos.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CellInfo> {
+        self.infos.iter_mut()
+    }
+}
+
+impl std::ops::Index<usize> for Cells {
+    type Output = CellInfo;
+
+    fn index(&self, at: usize) -> &CellInfo {
+        &self.infos[at]
+    }
+}
+
+impl std::ops::Index<&str> for Cells {
+    type Output = CellInfo;
+
+    /// The cell named `name`; panics if there is none, as a map does.
+    fn index(&self, name: &str) -> &CellInfo {
+        match self.get(name) {
+            Some(info) => info,
+            None => panic!("no cell is named `{name}`"),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Cells {
+    type Item = &'a CellInfo;
+    type IntoIter = std::slice::Iter<'a, CellInfo>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.infos.iter()
+    }
+}
