@@ -139,7 +139,7 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
                 let note = ws
                     .workbook
                     .cells
-                    .get(&**name)
+                    .get(name)
                     .and_then(|i| i.note().map(str::to_string))
                     .unwrap_or_default();
                 grid.rows.push(vec![
