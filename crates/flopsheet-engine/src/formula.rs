@@ -270,13 +270,34 @@ pub fn parse_many<S: AsRef<str> + Sync>(texts: &[S]) -> ParsedAll {
 
 /// [`parse_many`] on at most `threads` threads (the calling one included).
 pub fn parse_many_on<S: AsRef<str> + Sync>(texts: &[S], threads: usize) -> ParsedAll {
+    each_on(texts, threads, Shapes::parse)
+}
+
+/// Checks many formulas, on every core when there are many: the error of each formula that
+/// [`parse`] refuses, by its index in `texts`. Nothing is built for the formulas that parse,
+/// so checking a large workbook holds no expression trees; [`parse_many`] builds them when
+/// they are needed.
+pub fn check_many<S: AsRef<str> + Sync>(texts: &[S]) -> Vec<(usize, FormulaError)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+    each_on(texts, threads, Shapes::check)
+        .enumerate()
+        .filter_map(|(i, result)| result.err().map(|e| (i, e)))
+        .collect()
+}
+
+/// `work` on every text, on at most `threads` threads (the calling one included).
+fn each_on<S: AsRef<str> + Sync, T: Send>(
+    texts: &[S],
+    threads: usize,
+    work: fn(&mut Shapes, &str) -> T,
+) -> std::iter::Flatten<std::vec::IntoIter<Vec<T>>> {
     if threads <= 1 || texts.len() < PARALLEL_MIN {
         let mut shapes = Shapes::default();
-        return vec![texts.iter().map(|t| shapes.parse(t.as_ref())).collect()]
+        return vec![texts.iter().map(|t| work(&mut shapes, t.as_ref())).collect()]
             .into_iter()
             .flatten();
     }
-    let queue = ParseQueue::new(texts);
+    let queue = ParseQueue::with(texts, work);
     std::thread::scope(|scope| {
         for _ in 1..threads {
             scope.spawn(|| queue.work());
@@ -290,11 +311,13 @@ pub fn parse_many_on<S: AsRef<str> + Sync>(texts: &[S], threads: usize) -> Parse
 /// arrives late, or runs slower, simply parses fewer chunks, so all finish together. Any
 /// number of threads may call [`ParseQueue::work`], at any time; [`ParseQueue::finish`]
 /// parses whatever is left and returns every result in the order of the texts.
-pub struct ParseQueue<'t, S> {
+pub struct ParseQueue<'t, S, T = Result<Expr, FormulaError>> {
     texts: &'t [S],
+    /// What is done with each text: parsing it, or only checking it.
+    each: fn(&mut Shapes, &str) -> T,
     next: std::sync::atomic::AtomicUsize,
-    /// The results of each chunk parsed so far, by chunk number.
-    done: std::sync::Mutex<Vec<(usize, Parsed)>>,
+    /// The results of each chunk done so far, by chunk number.
+    done: std::sync::Mutex<Vec<(usize, Vec<T>)>>,
 }
 
 /// The results of parsing some formulas, in their order.
@@ -310,8 +333,15 @@ const CHUNK: usize = 512;
 
 impl<'t, S: AsRef<str> + Sync> ParseQueue<'t, S> {
     pub fn new(texts: &'t [S]) -> Self {
+        ParseQueue::with(texts, Shapes::parse)
+    }
+}
+
+impl<'t, S: AsRef<str> + Sync, T: Send> ParseQueue<'t, S, T> {
+    fn with(texts: &'t [S], each: fn(&mut Shapes, &str) -> T) -> Self {
         ParseQueue {
             texts,
+            each,
             next: std::sync::atomic::AtomicUsize::new(0),
             done: std::sync::Mutex::new(Vec::new()),
         }
@@ -330,7 +360,10 @@ impl<'t, S: AsRef<str> + Sync> ParseQueue<'t, S> {
             let to = (from + CHUNK).min(self.texts.len());
             mine.push((
                 chunk,
-                self.texts[from..to].iter().map(|t| shapes.parse(t.as_ref())).collect(),
+                self.texts[from..to]
+                    .iter()
+                    .map(|t| (self.each)(&mut shapes, t.as_ref()))
+                    .collect(),
             ));
         }
         self.done
@@ -340,11 +373,11 @@ impl<'t, S: AsRef<str> + Sync> ParseQueue<'t, S> {
     }
 
     /// Every result, in the order of the texts.
-    pub fn finish(self) -> ParsedAll {
+    pub fn finish(self) -> std::iter::Flatten<std::vec::IntoIter<Vec<T>>> {
         self.work();
         let mut done = self.done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         done.sort_unstable_by_key(|(chunk, _)| *chunk);
-        let parts: Vec<Parsed> = done.into_iter().map(|(_, part)| part).collect();
+        let parts: Vec<Vec<T>> = done.into_iter().map(|(_, part)| part).collect();
         parts.into_iter().flatten()
     }
 }
@@ -382,21 +415,43 @@ struct Shape {
 
 impl Shapes {
     fn parse(&mut self, text: &str) -> Result<Expr, FormulaError> {
-        if text.len() > MAX_FORMULA_LEN || !self.shape.cut(text, &mut self.parts) {
+        if !self.cut(text) {
             return parse(text);
+        }
+        let shape = &self.parsed[&self.shape.key];
+        shape
+            .as_ref()
+            .ok()
+            .and_then(|shape| self.shape.fill(text, shape))
+            .map_or_else(|| parse(text), Ok)
+    }
+
+    /// What [`Shapes::parse`] returns, without building the expression.
+    fn check(&mut self, text: &str) -> Result<(), FormulaError> {
+        if !self.cut(text) {
+            return parse(text).map(drop);
+        }
+        match &self.parsed[&self.shape.key] {
+            Ok(shape) if self.shape.fits(shape) => Ok(()),
+            _ => parse(text).map(drop),
+        }
+    }
+
+    /// Cuts `text` into `self.shape` and parses the shape if it is new. `false` if `text` is
+    /// to be parsed as written.
+    fn cut(&mut self, text: &str) -> bool {
+        if text.len() > MAX_FORMULA_LEN || !self.shape.cut(text, &mut self.parts) {
+            return false;
         }
         let key = self.shape.key.as_str();
         if !self.parsed.contains_key(key) {
             if self.parsed.len() >= SHAPES_MAX {
-                return parse(text);
+                return false;
             }
             let parsed = parse(key);
             self.parsed.insert(key.to_string(), parsed);
         }
-        match &self.parsed[key] {
-            Ok(expr) => self.shape.fill(text, expr).map_or_else(|| parse(text), Ok),
-            Err(_) => parse(text),
-        }
+        true
     }
 }
 
@@ -494,9 +549,26 @@ impl Shape {
         Some(expr)
     }
 
-    fn name<'t>(&self, text: &'t str, placeholder: &str) -> Option<&'t str> {
+    /// Whether [`Shape::fill`] succeeds, without building anything.
+    fn fits(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Num(n) => n.fract() == 0.0 && *n >= 0.0 && (*n as usize) < self.numbers.len(),
+            Expr::Bool(_) => true,
+            Expr::Name(ident) => self.placeholder(&ident.written).is_some(),
+            Expr::Unary(_, a) => self.fits(a),
+            Expr::Binary(_, a, b) => self.fits(a) && self.fits(b),
+            Expr::Call(name, args) => self.placeholder(name).is_some() && args.iter().all(|a| self.fits(a)),
+        }
+    }
+
+    /// The range of the name a placeholder (`_0`) stands for.
+    fn placeholder(&self, placeholder: &str) -> Option<(usize, usize)> {
         let i: usize = placeholder.strip_prefix('_')?.parse().ok()?;
-        let &(start, end) = self.names.get(i)?;
+        self.names.get(i).copied()
+    }
+
+    fn name<'t>(&self, text: &'t str, placeholder: &str) -> Option<&'t str> {
+        let (start, end) = self.placeholder(placeholder)?;
         text.get(start..end)
     }
 
@@ -1030,13 +1102,18 @@ mod tests {
         // Each text twice, so that most are parsed from a shape seen before.
         let twice: Vec<&String> = texts.iter().chain(texts.iter()).collect();
         let by_shape = parse_many_on(&twice, 1);
+        // Checking (on every core) refuses exactly the formulas that parsing refuses.
+        let mut refused = check_many(&twice).into_iter().peekable();
         let mut ok = 0;
-        for (text, got) in twice.iter().zip(by_shape) {
+        for (i, (text, got)) in twice.iter().zip(by_shape).enumerate() {
             let want = parse(text);
             // Compared as printed: NaN is not equal to itself.
             assert_eq!(format!("{got:?}"), format!("{want:?}"), "{text:?}");
+            let checked = refused.next_if(|(at, _)| *at == i).map(|(_, e)| e);
+            assert_eq!(checked, want.as_ref().err().cloned(), "{text:?}");
             ok += want.is_ok() as usize;
         }
+        assert!(refused.next().is_none());
         assert!(ok > 5000, "only {ok} formulas parsed: the test exercises too little");
     }
 }

@@ -221,7 +221,49 @@ pub struct LoadedPack {
 /// The result of resolving: the engine's spec and the display metadata.
 pub struct Resolved {
     pub workbook: Workbook,
+    /// Every definition, except the bodies of the cells at `later` (placeholders meanwhile).
     pub spec: ModelSpec,
+    /// Positions in `spec.cells` (and `workbook.cells`) of workbook formulas checked but not
+    /// yet parsed: a large workbook's expression trees are built a batch at a time while the
+    /// model is built (see [`Resolved::parse`]), and never all held at once.
+    pub later: Vec<usize>,
+}
+
+impl Resolved {
+    /// The expressions of the cells at `positions` (taken from [`Resolved::later`]), their
+    /// names bound to the workbook's slots.
+    pub fn parse(&self, positions: &[usize]) -> Vec<Expr> {
+        let cells = &self.workbook.cells;
+        let texts: Vec<&str> = positions
+            .iter()
+            .map(|&at| self.workbook.formula(&cells[at]).unwrap_or_default())
+            .collect();
+        formula::parse_many(&texts)
+            .zip(&texts)
+            .map(|(parsed, text)| {
+                // Each was checked when the workbook was read, by the same parser.
+                debug_assert!(parsed.is_ok(), "{text:?} was checked but does not parse");
+                let mut expr = parsed.unwrap_or_else(|_| unparsed(text));
+                bind_slots(&mut expr, &self.workbook.slots);
+                expr
+            })
+            .collect()
+    }
+
+    /// Parses every formula left for later into `spec`.
+    pub fn parse_all(&mut self) {
+        let later = std::mem::take(&mut self.later);
+        for (at, expr) in later.iter().zip(self.parse(&later)) {
+            self.spec.cells[*at].body = Body::Formula(expr);
+        }
+    }
+}
+
+/// Stands for a formula that was checked but then failed to parse, which the tests show does
+/// not happen: a call to a function that does not exist, so that the cell is reported with an
+/// error rather than given a value.
+fn unparsed(text: &str) -> Expr {
+    Expr::Call(format!("unparsable formula {text:?}"), Vec::new())
 }
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
@@ -232,7 +274,7 @@ struct Resolver {
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
-    /// Workbook formula cells whose body awaits [`Resolver::parse_later`].
+    /// Workbook formula cells whose body awaits [`Resolved::parse`].
     later: Vec<usize>,
 }
 
@@ -242,8 +284,8 @@ enum Parse {
     Now,
     /// Already parsed: a table column's formula is parsed once for every row.
     Done(Expr),
-    /// With every other workbook formula, at once and on every core, once the raw cells are
-    /// gone: see [`Resolver::parse_later`].
+    /// Checked now with every other workbook formula, at once and on every core, once the
+    /// raw cells are gone (see [`Resolver::check_later`]); parsed as the model is built.
     Later,
 }
 
@@ -294,7 +336,7 @@ pub fn resolve(
         }
         r.cell(name.as_str().into(), cell, site, Origin::Workbook, Parse::Later, |_| {});
     }
-    r.parse_later();
+    r.check_later();
     let pack_ids: Vec<&str> = packs
         .iter()
         .map(|p| p.raw.id.as_str())
@@ -311,7 +353,13 @@ pub fn resolve(
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
     }
-    bind_slots(&mut r.bodies, slots);
+    if !slots.is_empty() {
+        for def in &mut r.bodies {
+            if let Body::Formula(expr) = &mut def.body {
+                bind_slots(expr, slots);
+            }
+        }
+    }
     inherit_units(&mut r.cells, &r.bodies);
     let functions = std::mem::take(&mut r.functions);
     let workbook = Workbook {
@@ -352,7 +400,11 @@ pub fn resolve(
         cells: r.bodies,
         functions: functions.into_values().map(|(f, _)| f).collect(),
     };
-    Ok(Resolved { workbook, spec })
+    Ok(Resolved {
+        workbook,
+        spec,
+        later: r.later,
+    })
 }
 
 impl Resolver {
@@ -450,7 +502,7 @@ impl Resolver {
                         None => return,
                     },
                     Parse::Done(expr) => expr,
-                    // A placeholder, replaced by `parse_later`.
+                    // A placeholder until the model is built.
                     Parse::Later => {
                         self.later.push(self.bodies.len());
                         Expr::Num(f64::NAN)
@@ -534,28 +586,41 @@ impl Resolver {
         }
     }
 
-    /// Parses the workbook's formulas, all at once on every core: on a large workbook this is
-    /// most of the load. It runs once the raw cells are consumed, so that the parsed trees and
-    /// the raw map are never held at the same time.
-    fn parse_later(&mut self) {
-        let later = std::mem::take(&mut self.later);
-        let texts: Vec<&str> = later
+    /// Checks the workbook's formulas, all at once on every core, without building their
+    /// expressions: those are built a batch at a time as the model is built. A formula that is
+    /// just a name (`row.params`) is parsed now, since its cell shows that name's unit.
+    fn check_later(&mut self) {
+        let texts: Vec<&str> = self
+            .later
             .iter()
-            .map(|&i| self.cells[i].formula(&self.texts).unwrap_or_default())
+            .map(|&at| self.cells[at].formula(&self.texts).unwrap_or_default())
             .collect();
-        let parsed = formula::parse_many(&texts);
+        let refused = formula::check_many(&texts);
+        let aliases: Vec<(usize, Option<Expr>)> = texts
+            .iter()
+            .enumerate()
+            .filter(|(_, text)| is_valid_name(text.trim()))
+            .map(|(i, text)| (i, formula::parse(text).ok()))
+            .collect();
         drop(texts);
-        for (i, result) in later.into_iter().zip(parsed) {
-            match result {
-                Ok(expr) => self.bodies[i].body = Body::Formula(expr),
-                Err(err) => {
-                    let info = &self.cells[i];
-                    let text = info.formula(&self.texts).unwrap_or_default();
-                    let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
-                    self.diagnostics.push(diagnostic);
-                }
+        for (i, err) in refused {
+            let info = &self.cells[self.later[i]];
+            let text = info.formula(&self.texts).unwrap_or_default();
+            let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
+            self.diagnostics.push(diagnostic);
+        }
+        let mut parsed_now = vec![false; self.later.len()];
+        for (i, expr) in aliases {
+            if let Some(expr) = expr {
+                self.bodies[self.later[i]].body = Body::Formula(expr);
+                parsed_now[i] = true;
             }
         }
+        let mut i = 0;
+        self.later.retain(|_| {
+            i += 1;
+            !parsed_now[i - 1]
+        });
     }
 
     fn table(
@@ -747,8 +812,9 @@ impl Resolver {
             match self.cells.get_mut(name.as_str()) {
                 Some(info) => {
                     info.overridden = true;
-                    if let Some(def) = self.bodies.iter_mut().find(|d| &*d.name == name.as_str()) {
-                        def.body = Body::Input(*value);
+                    if let Some(at) = self.cells.position(name) {
+                        self.bodies[at].body = Body::Input(*value);
+                        self.later.retain(|&later| later != at);
                     }
                 }
                 None => {
@@ -764,21 +830,17 @@ impl Resolver {
 }
 
 /// Names read through a slot (`hardware.peak_flops_bf16`) read the pack in the slot.
-fn bind_slots(bodies: &mut [CellDef], slots: &IndexMap<String, String>) {
+fn bind_slots(expr: &mut Expr, slots: &IndexMap<String, String>) {
     if slots.is_empty() {
         return;
     }
-    for def in bodies {
-        if let Body::Formula(expr) = &mut def.body {
-            expr.rewrite_names(&mut |ident| {
-                if let Some((prefix, rest)) = ident.target.split_once('.') {
-                    if let Some(pack) = slots.get(prefix) {
-                        ident.target = format!("{pack}.{rest}");
-                    }
-                }
-            });
+    expr.rewrite_names(&mut |ident| {
+        if let Some((prefix, rest)) = ident.target.split_once('.') {
+            if let Some(pack) = slots.get(prefix) {
+                ident.target = format!("{pack}.{rest}");
+            }
         }
-    }
+    });
 }
 
 /// "invalid formula", pointing into the formula where the error can be located.

@@ -212,11 +212,12 @@ impl Definitions {
     /// cell and collects the diagnostics.
     pub fn build(self) -> Workspace {
         let Definitions {
-            loaded,
+            mut loaded,
             source,
             options,
             cache,
         } = self;
+        loaded.resolved.parse_all();
         let model = Model::build(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
         let good = (cache.texts.clone(), options.clone());
@@ -268,7 +269,8 @@ impl Workspace {
         for path in changed {
             self.cache.forget(path);
         }
-        let loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
+        let mut loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
+        loaded.resolved.parse_all();
         self.files = loaded.files.clone();
         let report = self.model.update(&loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
@@ -292,7 +294,8 @@ impl Workspace {
     fn revert(&mut self) {
         let (texts, options) = self.good.clone();
         let current = std::mem::replace(&mut self.cache.texts, texts);
-        if let Ok(good) = read_definitions(&self.source, &options, &mut self.cache) {
+        if let Ok(mut good) = read_definitions(&self.source, &options, &mut self.cache) {
+            good.resolved.parse_all();
             self.model.update(&good.resolved.spec);
         }
         // The files on disk are what they are now; the next reload starts from them.
