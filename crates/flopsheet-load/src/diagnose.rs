@@ -92,7 +92,7 @@ const MAX_SUGGESTED: usize = 64;
 
 /// "in `training.gpt3.cost_usd`" for table cells, whose formula is shared by every row.
 fn where_label(info: &CellInfo) -> String {
-    match &info.origin {
+    match info.origin() {
         Origin::Table(t) => format!("in `{}` (row `{}`)", info.name, t.row),
         _ => format!("in `{}`", info.name),
     }
@@ -113,7 +113,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
                         .collect()
                 }
                 // Inside a pack a bare name is one of the pack's own values: suggest those.
-                None => match &info.origin {
+                None => match info.origin() {
                     Origin::Pack(id) if !name.written.contains('.') && suggest => {
                         let prefix = format!("{id}.");
                         let own = workbook.cells.keys().filter_map(|k| k.strip_prefix(prefix.as_str()));
@@ -176,7 +176,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
     }
     let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
     let help = match error {
-        BuildError::UnknownName { .. } if matches!(info.origin, Origin::Pack(_)) => Some(
+        BuildError::UnknownName { .. } if matches!(info.origin(), Origin::Pack(_)) => Some(
             "inside a pack, a bare name is one of the pack's own values, never a cell of the workbook; another pack's value is written in full (`a100_40gb.power_w`)"
                 .to_string(),
         ),

@@ -22,7 +22,7 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
         (None, false) => out.push_str("  input\n"),
     }
     out.push_str(&format!("  defined at {site}"));
-    match &info.origin {
+    match info.origin() {
         Origin::Table(t) => out.push_str(&format!(
             " (table `{}`, row `{}`, column `{}`)\n",
             t.table, t.row, t.column
