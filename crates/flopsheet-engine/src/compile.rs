@@ -7,6 +7,7 @@
 
 use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
 use crate::hash::FxHashMap;
+use crate::names::Names;
 use crate::suggest::closest;
 use crate::value::{CellError, ErrorKind, Value};
 use crate::{BuildError, CellId, FunctionDef};
@@ -136,7 +137,7 @@ fn builtin(name: &str) -> Option<Builtin> {
 
 /// What the compiler needs to know about the model.
 pub(crate) struct Scope<'a> {
-    pub names: &'a FxHashMap<std::sync::Arc<str>, CellId>,
+    pub names: &'a Names,
     pub functions: &'a FxHashMap<String, FunctionDef>,
 }
 
@@ -278,7 +279,7 @@ impl<'a> Compiler<'a, '_> {
             }
         }
         match self.scope.names.get(ident.target.as_str()) {
-            Some(&id) => {
+            Some(id) => {
                 if !self.deps.contains(&id) {
                     self.deps.push(id);
                 }
@@ -443,7 +444,7 @@ pub(crate) const MAX_SUGGESTED: usize = 64;
 /// suggestions so far in this update) is below [`MAX_SUGGESTED`].
 pub(crate) fn suggest(
     error: &mut BuildError,
-    names: &FxHashMap<std::sync::Arc<str>, CellId>,
+    names: &Names,
     functions: &FxHashMap<String, FunctionDef>,
     count: &mut usize,
 ) {
@@ -452,7 +453,7 @@ pub(crate) fn suggest(
     }
     match error {
         BuildError::UnknownName { name, suggestions } => {
-            *suggestions = closest(&name.target, names.keys().map(|k| &**k));
+            *suggestions = closest(&name.target, names.live_names());
         }
         BuildError::UnknownFunction { name, suggestions } => {
             let known = BUILTINS.iter().copied().chain(functions.keys().map(|k| k.as_str()));

@@ -8,10 +8,10 @@ use crate::arena::Arena;
 use crate::compile::{self, Op, Scope};
 use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
+use crate::names::Names;
 use crate::value::{CellError, ErrorKind, Value};
 use crate::{Body, BuildError, CellId, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
-use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
@@ -50,8 +50,7 @@ pub struct UpdateReport {
 
 /// A workbook's cells as a dependency graph with values.
 pub struct Model {
-    names: Vec<Arc<str>>,
-    index: FxHashMap<Arc<str>, CellId>,
+    names: Names,
     kinds: Vec<Kind>,
     /// The fingerprint of each formula cell's definition, to tell whether it changed.
     fingerprints: Vec<u64>,
@@ -81,8 +80,7 @@ pub struct Model {
 impl Default for Model {
     fn default() -> Self {
         Model {
-            names: Vec::new(),
-            index: FxHashMap::default(),
+            names: Names::default(),
             kinds: Vec::new(),
             fingerprints: Vec::new(),
             code: Arena::new(),
@@ -117,11 +115,11 @@ impl Model {
     // ----- reading -----
 
     pub fn id(&self, name: &str) -> Option<CellId> {
-        self.index.get(name).copied()
+        self.names.get(name)
     }
 
     pub fn name(&self, id: CellId) -> &str {
-        &self.names[id as usize]
+        self.names.name(id)
     }
 
     pub fn value(&self, id: CellId) -> Value {
@@ -144,15 +142,15 @@ impl Model {
 
     /// Live cells, in the order they were first defined.
     pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
-        (0..self.names.len() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)
+        (0..self.names.ids() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.names.live()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.names.live() == 0
     }
 
     /// Cells that could not be built, with why.
@@ -201,26 +199,23 @@ impl Model {
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
         let mut report = UpdateReport::default();
         let mut recompile: FxHashSet<CellId> = self.update_functions(&spec.functions);
-        let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.len() + spec.cells.len()];
-        let mut seen = vec![false; self.names.len()];
+        let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.ids() + spec.cells.len()];
+        let mut seen = vec![false; self.names.ids()];
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
         self.reserve(spec.cells.len());
 
         for def in &spec.cells {
-            let next = self.names.len() as CellId;
-            let id = match self.index.entry(def.name.clone()) {
-                Entry::Occupied(e) => {
-                    let id = *e.get();
+            let id = match self.names.get_or_add(&def.name) {
+                (id, false) => {
                     seen[id as usize] = true;
                     id
                 }
-                Entry::Vacant(e) => {
-                    e.insert(next);
-                    self.push_storage(def.name.clone());
-                    added.push(next);
-                    report.redefined.push(next);
-                    next
+                (id, true) => {
+                    self.push_storage();
+                    added.push(id);
+                    report.redefined.push(id);
+                    id
                 }
             };
             let old = self.kinds[id as usize];
@@ -262,8 +257,8 @@ impl Model {
             if was_seen || self.kinds[i] == Kind::Removed {
                 continue;
             }
-            let name = self.names[i].clone();
-            self.index.remove(&name);
+            let name = self.names.arc(id).clone();
+            self.names.remove(id);
             self.kinds[i] = Kind::Removed;
             self.clear_program(id);
             self.errors.remove(&id);
@@ -278,7 +273,7 @@ impl Model {
         // Names that appeared: cells that read them while they did not exist.
         if !self.unresolved.is_empty() {
             for &id in &added {
-                if let Some(readers) = self.unresolved.remove(&*self.names[id as usize]) {
+                if let Some(readers) = self.unresolved.remove(self.names.name(id)) {
                     recompile.extend(readers);
                 }
             }
@@ -305,10 +300,8 @@ impl Model {
         report
     }
 
-    /// Appends a cell's storage (not its entry in the index).
-    fn push_storage(&mut self, name: Arc<str>) -> CellId {
-        let id = self.names.len() as CellId;
-        self.names.push(name);
+    /// Appends the storage of the cell just given an id by [`Names::get_or_add`].
+    fn push_storage(&mut self) {
         self.kinds.push(Kind::Removed);
         self.fingerprints.push(0);
         self.dependents.push(Vec::new());
@@ -316,13 +309,11 @@ impl Model {
         self.stale.push(0);
         self.in_cycle.push(false);
         self.rank.push(NO_RANK);
-        id
     }
 
     /// Room for `more` cells in every per-cell vector, so that a large build grows each once.
     fn reserve(&mut self, more: usize) {
         self.names.reserve(more);
-        self.index.reserve(more);
         self.kinds.reserve(more);
         self.fingerprints.reserve(more);
         self.dependents.reserve(more);
@@ -359,7 +350,7 @@ impl Model {
     fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
         // Dropping the old edges one by one costs the fan-in of each precedent; for a large
         // batch, rebuilding every edge list once is cheaper.
-        let rebuild_all = cells.len() > 64 && cells.len() * 4 > self.names.len();
+        let rebuild_all = cells.len() > 64 && cells.len() * 4 > self.names.ids();
         if !rebuild_all {
             for &c in cells {
                 for &p in self.deps.get(c).to_vec().iter() {
@@ -374,7 +365,7 @@ impl Model {
             .map(|&c| expr_of[c as usize].expect("every recompiled cell is a formula of the spec"))
             .collect();
         let scope = Scope {
-            names: &self.index,
+            names: &self.names,
             functions: &self.functions,
         };
         let batches = compile_all(&exprs, &scope);
@@ -406,7 +397,7 @@ impl Model {
                         (at_op, at_dep) = (at_op + ops, at_dep + deps);
                     }
                     Err(mut err) => {
-                        compile::suggest(&mut err, &self.index, &self.functions, &mut suggested);
+                        compile::suggest(&mut err, &self.names, &self.functions, &mut suggested);
                         match &err {
                             BuildError::UnknownName { name, .. } => {
                                 self.unresolved.entry(name.target.clone()).or_default().push(c)
@@ -430,8 +421,8 @@ impl Model {
         }
         if rebuild_all {
             // Count first, so that every list is allocated once at its final size.
-            let mut fan_out = vec![0u32; self.names.len()];
-            for c in 0..self.names.len() as CellId {
+            let mut fan_out = vec![0u32; self.names.ids()];
+            for c in 0..self.names.ids() as CellId {
                 for &p in self.deps.get(c) {
                     fan_out[p as usize] += 1;
                 }
@@ -440,7 +431,7 @@ impl Model {
                 list.clear();
                 list.reserve_exact(n as usize);
             }
-            for c in 0..self.names.len() as CellId {
+            for c in 0..self.names.ids() as CellId {
                 for &p in self.deps.get(c) {
                     self.dependents[p as usize].push(c);
                 }
@@ -458,7 +449,7 @@ impl Model {
             |c| deps.get(c),
             &self.dependents,
         );
-        let flipped = (0..self.names.len())
+        let flipped = (0..self.names.ids())
             .filter(|&i| order.in_cycle[i] != self.in_cycle[i])
             .map(|i| i as CellId)
             .collect();
@@ -733,7 +724,10 @@ mod tests {
 
     #[test]
     fn compiling_in_parallel_gives_what_compiling_in_one_thread_gives() {
-        let names: FxHashMap<Arc<str>, CellId> = (0..100).map(|i| (Arc::from(format!("n{i}")), i)).collect();
+        let mut names = Names::default();
+        for i in 0..100 {
+            names.get_or_add(&format!("n{i}").into());
+        }
         let functions: FxHashMap<String, FunctionDef> = [(
             "f".to_string(),
             FunctionDef {
