@@ -4,7 +4,7 @@
 //! life, so a watcher can apply a thousand edits without the ids of untouched cells moving.
 //! Removed cells become tombstones.
 
-use crate::arena::Arena;
+use crate::arena::{Arena, Packed};
 use crate::compile::{self, Op, Scope};
 use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
@@ -56,7 +56,9 @@ pub struct Model {
     fingerprints: Vec<u64>,
     code: Arena<Op>,
     deps: Arena<CellId>,
-    dependents: Vec<Vec<CellId>>,
+    /// The inverse of `deps`, rebuilt on every structural change (which orders the graph
+    /// again anyway, at the same cost).
+    dependents: Packed,
     values: Vec<Value>,
     errors: FxHashMap<CellId, BuildError>,
     functions: FxHashMap<String, FunctionDef>,
@@ -85,7 +87,7 @@ impl Default for Model {
             fingerprints: Vec::new(),
             code: Arena::new(),
             deps: Arena::new(),
-            dependents: Vec::new(),
+            dependents: Packed::default(),
             values: Vec::new(),
             errors: FxHashMap::default(),
             functions: FxHashMap::default(),
@@ -137,7 +139,7 @@ impl Model {
 
     /// The cells that read `id`.
     pub fn dependents(&self, id: CellId) -> &[CellId] {
-        &self.dependents[id as usize]
+        self.dependents.get(id)
     }
 
     /// Live cells, in the order they were first defined.
@@ -262,7 +264,8 @@ impl Model {
             self.kinds[i] = Kind::Removed;
             self.clear_program(id);
             self.errors.remove(&id);
-            recompile.extend(self.dependents[i].iter().copied());
+            // The dependents are still those of the last update: every cell that read it.
+            recompile.extend(self.dependents.get(id).iter().copied());
             self.values[i] = Value::Err(CellError {
                 kind: ErrorKind::Name,
                 origin: id,
@@ -304,7 +307,6 @@ impl Model {
     fn push_storage(&mut self) {
         self.kinds.push(Kind::Removed);
         self.fingerprints.push(0);
-        self.dependents.push(Vec::new());
         self.values.push(Value::Num(0.0));
         self.stale.push(0);
         self.in_cycle.push(false);
@@ -316,7 +318,6 @@ impl Model {
         self.names.reserve(more);
         self.kinds.reserve(more);
         self.fingerprints.reserve(more);
-        self.dependents.reserve(more);
         self.values.reserve(more);
         self.stale.reserve(more);
         self.in_cycle.reserve(more);
@@ -340,24 +341,11 @@ impl Model {
     }
 
     fn clear_program(&mut self, id: CellId) {
-        for &p in self.deps.get(id).to_vec().iter() {
-            self.dependents[p as usize].retain(|&d| d != id);
-        }
         self.code.set(id, &[]);
         self.deps.set(id, &[]);
     }
 
     fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
-        // Dropping the old edges one by one costs the fan-in of each precedent; for a large
-        // batch, rebuilding every edge list once is cheaper.
-        let rebuild_all = cells.len() > 64 && cells.len() * 4 > self.names.ids();
-        if !rebuild_all {
-            for &c in cells {
-                for &p in self.deps.get(c).to_vec().iter() {
-                    self.dependents[p as usize].retain(|&d| d != c);
-                }
-            }
-        }
         self.code.reserve(cells.len() * 4);
         self.deps.reserve(cells.len());
         let exprs: Vec<&Expr> = cells
@@ -412,42 +400,24 @@ impl Model {
                         self.errors.insert(c, err);
                     }
                 }
-                if !rebuild_all {
-                    for &p in self.deps.get(c) {
-                        self.dependents[p as usize].push(c);
-                    }
-                }
-            }
-        }
-        if rebuild_all {
-            // Count first, so that every list is allocated once at its final size.
-            let mut fan_out = vec![0u32; self.names.ids()];
-            for c in 0..self.names.ids() as CellId {
-                for &p in self.deps.get(c) {
-                    fan_out[p as usize] += 1;
-                }
-            }
-            for (list, &n) in self.dependents.iter_mut().zip(&fan_out) {
-                list.clear();
-                list.reserve_exact(n as usize);
-            }
-            for c in 0..self.names.ids() as CellId {
-                for &p in self.deps.get(c) {
-                    self.dependents[p as usize].push(c);
-                }
             }
         }
     }
 
-    /// Recomputes the topological order and cycles; returns the cells whose membership of a
-    /// cycle changed, which must be evaluated again.
+    /// Rebuilds the dependents from the precedents, recomputes the topological order and
+    /// cycles; returns the cells whose membership of a cycle changed, which must be evaluated
+    /// again.
     fn rebuild_order(&mut self) -> Vec<CellId> {
+        let n = self.names.ids();
         let kinds = &self.kinds;
         let deps = &self.deps;
+        self.dependents.invert(n, |c| deps.get(c));
+        let dependents = &self.dependents;
         let order = graph::order(
+            n,
             |c| kinds[c as usize] != Kind::Removed,
             |c| deps.get(c),
-            &self.dependents,
+            |c| dependents.get(c),
         );
         let flipped = (0..self.names.ids())
             .filter(|&i| order.in_cycle[i] != self.in_cycle[i])
@@ -505,7 +475,7 @@ impl Model {
             changed,
         };
         for &c in &report.changed {
-            for &d in &self.dependents[c as usize] {
+            for &d in self.dependents.get(c) {
                 wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
             }
         }
@@ -540,7 +510,7 @@ impl Model {
             report.recomputed.push(c);
             if self.replace_value(c, new) {
                 report.changed.push(c);
-                for &d in &self.dependents[c as usize] {
+                for &d in self.dependents.get(c) {
                     wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
                 }
             }
