@@ -34,6 +34,11 @@ impl<T: Copy> Arena<T> {
         self.items.reserve(more);
     }
 
+    /// Room for the slices of ids up to `ids` (exactly, if the arena has none yet).
+    pub fn reserve_ids(&mut self, ids: usize) {
+        self.ranges.reserve(ids.saturating_sub(self.ranges.len()));
+    }
+
     /// Replaces the slice of `id` (growing the arena to hold `id` if needed).
     pub fn set(&mut self, id: u32, slice: &[T]) {
         if self.ranges.len() <= id as usize {

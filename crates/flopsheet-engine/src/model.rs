@@ -205,7 +205,10 @@ impl Model {
         let mut seen = vec![false; self.names.ids()];
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
-        self.reserve(spec.cells.len());
+        // Room for the cells that must be new (more than there are now): exactly the spec's
+        // cells on a first build, and nothing more than needed on a reload, where each vector
+        // would otherwise grow to twice the model.
+        self.reserve(spec.cells.len().saturating_sub(self.len()));
 
         for def in &spec.cells {
             let id = match self.names.get_or_add(&def.name) {
@@ -313,8 +316,12 @@ impl Model {
         self.rank.push(NO_RANK);
     }
 
-    /// Room for `more` cells in every per-cell vector, so that a large build grows each once.
+    /// Room for `more` cells in every per-cell vector, so that a large build grows each once
+    /// (and, on a first build, to exactly its size).
     fn reserve(&mut self, more: usize) {
+        let ids = self.names.ids() + more;
+        self.code.reserve_ids(ids);
+        self.deps.reserve_ids(ids);
         self.names.reserve(more);
         self.kinds.reserve(more);
         self.fingerprints.reserve(more);
@@ -346,8 +353,6 @@ impl Model {
     }
 
     fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
-        self.code.reserve(cells.len() * 4);
-        self.deps.reserve(cells.len());
         let exprs: Vec<&Expr> = cells
             .iter()
             .map(|&c| expr_of[c as usize].expect("every recompiled cell is a formula of the spec"))
@@ -357,6 +362,10 @@ impl Model {
             functions: &self.functions,
         };
         let batches = compile_all(&exprs, &scope);
+        // What the programs take, exactly: on a first build the arenas are allocated once at
+        // their final size.
+        self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
+        self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
         let mut formulas = cells.iter().copied().zip(exprs.iter().copied());
         let mut suggested = 0;
         for batch in batches {
