@@ -34,6 +34,15 @@ impl<T: Copy> Arena<T> {
         self.items.reserve(more);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.items.shrink_to_fit();
+        self.ranges.shrink_to_fit();
+    }
+
     /// Room for the slices of ids up to `ids` (exactly, if the arena has none yet).
     pub fn reserve_ids(&mut self, ids: usize) {
         self.ranges.reserve(ids.saturating_sub(self.ranges.len()));

@@ -10,7 +10,7 @@ use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::names::Names;
 use crate::value::{CellError, ErrorKind, Value};
-use crate::{Body, BuildError, CellId, EngineError, Expr, FunctionDef, ModelSpec};
+use crate::{Body, BuildError, CellDef, CellId, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -114,6 +114,16 @@ impl Model {
         model
     }
 
+    /// [`Model::build`] from a spec it may consume: each formula's expression is dropped as
+    /// soon as it is compiled, so that the parsed spec and the model are not both whole in
+    /// memory at once (the peak is about the larger of the two, not their sum).
+    pub fn build_owned(spec: ModelSpec) -> Model {
+        let ModelSpec { cells, functions } = spec;
+        let mut model = Model::default();
+        model.apply(Defs::Owned(cells), &functions);
+        model
+    }
+
     // ----- reading -----
 
     pub fn id(&self, name: &str) -> Option<CellId> {
@@ -199,18 +209,25 @@ impl Model {
     /// the cells whose names now resolve differently), rebuilds the order only on a structural
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
+        self.apply(Defs::Shared(&spec.cells), &spec.functions)
+    }
+
+    /// [`Model::update`] to the cells of `defs` and these functions.
+    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
-        let mut recompile: FxHashSet<CellId> = self.update_functions(&spec.functions);
-        let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.ids() + spec.cells.len()];
+        let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
+        let cells = defs.cells();
+        // The position in `cells` of each formula cell's definition (the last, if twice).
+        let mut formula_at: Vec<u32> = vec![NOT_A_FORMULA; self.names.ids() + cells.len()];
         let mut seen = vec![false; self.names.ids()];
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
         // Room for the cells that must be new (more than there are now): exactly the spec's
         // cells on a first build, and nothing more than needed on a reload, where each vector
         // would otherwise grow to twice the model.
-        self.reserve(spec.cells.len().saturating_sub(self.len()));
+        self.reserve(cells.len().saturating_sub(self.len()));
 
-        for def in &spec.cells {
+        for (at, def) in cells.iter().enumerate() {
             let id = match self.names.get_or_add(&def.name) {
                 (id, false) => {
                     seen[id as usize] = true;
@@ -240,7 +257,7 @@ impl Model {
                     }
                 }
                 Body::Formula(expr) => {
-                    expr_of[id as usize] = Some(expr);
+                    formula_at[id as usize] = at as u32;
                     // A cell that was not a formula is compiled whatever its fingerprint; the
                     // fingerprint is taken then (on a first build, walking each expression
                     // once instead of twice).
@@ -294,7 +311,7 @@ impl Model {
         recompile.dedup();
         if !recompile.is_empty() {
             report.structural = true;
-            self.recompile(&recompile, &expr_of);
+            self.recompile(&recompile, &formula_at, &mut defs);
         }
 
         let mut forced = recompile;
@@ -352,22 +369,36 @@ impl Model {
         self.deps.set(id, &[]);
     }
 
-    fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
-        let exprs: Vec<&Expr> = cells
-            .iter()
-            .map(|&c| expr_of[c as usize].expect("every recompiled cell is a formula of the spec"))
-            .collect();
+    /// Compiles `cells`, whose definitions are at `formula_at` in `defs`, in chunks; each
+    /// chunk's expressions are freed once it is compiled (if `defs` owns them).
+    fn recompile(&mut self, cells: &[CellId], formula_at: &[u32], defs: &mut Defs<'_>) {
+        let first_build = self.code.is_empty();
+        let mut suggested = 0;
+        for chunk in cells.chunks(COMPILE_CHUNK) {
+            self.compile_chunk(chunk, formula_at, defs.cells(), &mut suggested);
+            defs.free(chunk.iter().map(|&c| formula_at[c as usize] as usize));
+        }
+        if first_build {
+            // The arenas grew chunk by chunk: give back what the last growth overshot.
+            self.code.shrink_to_fit();
+            self.deps.shrink_to_fit();
+        }
+    }
+
+    fn compile_chunk(&mut self, chunk: &[CellId], formula_at: &[u32], defs: &[CellDef], suggested: &mut usize) {
+        let expr = |c: CellId| match &defs[formula_at[c as usize] as usize].body {
+            Body::Formula(expr) => expr,
+            Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
+        };
+        let exprs: Vec<&Expr> = chunk.iter().map(|&c| expr(c)).collect();
         let scope = Scope {
             names: &self.names,
             functions: &self.functions,
         };
         let batches = compile_all(&exprs, &scope);
-        // What the programs take, exactly: on a first build the arenas are allocated once at
-        // their final size.
         self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
         self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
-        let mut formulas = cells.iter().copied().zip(exprs.iter().copied());
-        let mut suggested = 0;
+        let mut formulas = chunk.iter().copied().zip(exprs);
         for batch in batches {
             let (mut at_op, mut at_dep) = (0, 0);
             for Compiled {
@@ -394,7 +425,7 @@ impl Model {
                         (at_op, at_dep) = (at_op + ops, at_dep + deps);
                     }
                     Err(mut err) => {
-                        compile::suggest(&mut err, &self.names, &self.functions, &mut suggested);
+                        compile::suggest(&mut err, &self.names, &self.functions, suggested);
                         match &err {
                             BuildError::UnknownName { name, .. } => {
                                 self.unresolved.entry(name.target.clone()).or_default().push(c)
@@ -562,6 +593,38 @@ impl Model {
 
 /// Below this many formulas, [`compile_all`] compiles on the calling thread.
 const PARALLEL_COMPILE_MIN: usize = 4096;
+
+/// Formulas compiled at a time: enough to keep every core busy, few enough that the compiled
+/// chunk waiting to be copied into the model, and (on [`Model::build_owned`]) the expressions
+/// still to free, stay small next to the model.
+const COMPILE_CHUNK: usize = 1 << 14;
+
+/// In [`Model::apply`]'s `formula_at`: the cell is not a formula of the spec.
+const NOT_A_FORMULA: u32 = u32::MAX;
+
+/// The definitions an update brings the model to: borrowed, or owned and freed as compiled.
+enum Defs<'s> {
+    Shared(&'s [CellDef]),
+    Owned(Vec<CellDef>),
+}
+
+impl Defs<'_> {
+    fn cells(&self) -> &[CellDef] {
+        match self {
+            Defs::Shared(cells) => cells,
+            Defs::Owned(cells) => cells,
+        }
+    }
+
+    /// Drops the expressions of the definitions at `positions`, if owned.
+    fn free(&mut self, positions: impl Iterator<Item = usize>) {
+        if let Defs::Owned(cells) = self {
+            for at in positions {
+                cells[at].body = Body::Input(0.0);
+            }
+        }
+    }
+}
 
 /// Programs compiled by one thread, back to back in `ops` and `deps`, and what became of
 /// each formula.

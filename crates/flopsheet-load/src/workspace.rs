@@ -217,7 +217,7 @@ impl Definitions {
             options,
             cache,
         } = self;
-        let model = Model::build(&loaded.resolved.spec);
+        let model = Model::build_owned(loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
