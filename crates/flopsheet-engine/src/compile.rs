@@ -9,7 +9,7 @@ use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
 use crate::hash::FxHashMap;
 use crate::names::Names;
 use crate::suggest::closest;
-use crate::value::{CellError, ErrorKind, Value};
+use crate::value::{CellError, ErrorKind, Slot, Value};
 use crate::{BuildError, CellId, FunctionDef};
 
 /// Deepest chain of pack functions calling pack functions.
@@ -508,7 +508,7 @@ fn symbol(op: BinaryOp) -> &'static str {
 /// in a register (`top`), the rest in `stack`, which is reused across calls so evaluation
 /// allocates nothing once it has grown.
 #[inline]
-pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64>) -> Value {
+pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], stack: &mut Vec<f64>) -> Value {
     let fail = |kind| Value::Err(CellError { kind, origin: me });
     if ops.is_empty() {
         return fail(ErrorKind::Num);
@@ -522,12 +522,12 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
                 stack.push(top);
                 top = n;
             }
-            Op::Load(id) => match values[id as usize] {
-                Value::Num(n) => {
+            Op::Load(id) => match values[id as usize].load() {
+                Ok(n) => {
                     stack.push(top);
                     top = n;
                 }
-                err @ Value::Err(_) => return err,
+                Err(e) => return Value::Err(e),
             },
             Op::Neg => top = -top,
             Op::Not => top = if top == 0.0 { 1.0 } else { 0.0 },
@@ -544,14 +544,14 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
                 }
                 top = binary(op, top, b);
             }
-            Op::BinLoad(op, id) => match values[id as usize] {
-                Value::Num(b) => {
+            Op::BinLoad(op, id) => match values[id as usize].load() {
+                Ok(b) => {
                     if divides_by_zero(op, b) {
                         return fail(ErrorKind::DivZero);
                     }
                     top = binary(op, top, b);
                 }
-                err @ Value::Err(_) => return err,
+                Err(e) => return Value::Err(e),
             },
             Op::Math(m) => {
                 top = if m == Math::Log {

@@ -9,7 +9,7 @@ use crate::compile::{self, Op, Scope};
 use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::names::Names;
-use crate::value::{CellError, ErrorKind, Value};
+use crate::value::{CellError, ErrorKind, Value, Values};
 use crate::{Body, BuildError, CellDef, CellId, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -59,7 +59,7 @@ pub struct Model {
     /// The inverse of `deps`, rebuilt on every structural change (which orders the graph
     /// again anyway, at the same cost).
     dependents: Packed,
-    values: Vec<Value>,
+    values: Values,
     errors: FxHashMap<CellId, BuildError>,
     functions: FxHashMap<String, FunctionDef>,
     /// Names (and function names) that some cells read but that do not exist yet: when one
@@ -90,7 +90,7 @@ impl Default for Model {
             code: Arena::new(),
             deps: Arena::new(),
             dependents: Packed::default(),
-            values: Vec::new(),
+            values: Values::default(),
             errors: FxHashMap::default(),
             functions: FxHashMap::default(),
             unresolved: FxHashMap::default(),
@@ -137,7 +137,7 @@ impl Model {
     }
 
     pub fn value(&self, id: CellId) -> Value {
-        self.values[id as usize]
+        self.values.get(id)
     }
 
     pub fn is_input(&self, id: CellId) -> bool {
@@ -288,10 +288,13 @@ impl Model {
             self.errors.remove(&id);
             // The dependents are still those of the last update: every cell that read it.
             recompile.extend(self.dependents.get(id).iter().copied());
-            self.values[i] = Value::Err(CellError {
-                kind: ErrorKind::Name,
-                origin: id,
-            });
+            self.replace_value(
+                id,
+                Value::Err(CellError {
+                    kind: ErrorKind::Name,
+                    origin: id,
+                }),
+            );
             report.removed.push(name);
             report.structural = true;
         }
@@ -482,10 +485,7 @@ impl Model {
 
     /// Stores a value; says whether it differs from the old one.
     fn replace_value(&mut self, id: CellId, value: Value) -> bool {
-        let slot = &mut self.values[id as usize];
-        let changed = !slot.same_as(value);
-        *slot = value;
-        changed
+        self.values.replace(id, value)
     }
 
     /// Recomputes, in topological order, every cell downstream of `changed` (cells whose value
@@ -566,10 +566,10 @@ impl Model {
         // The common case first: a compiled formula (error cells and inputs have no code).
         let code = self.code.get(c);
         if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
-            return compile::eval(code, c, &self.values, &mut self.stack);
+            return compile::eval(code, c, self.values.slots(), &mut self.stack);
         }
         match self.kinds[c as usize] {
-            Kind::Input => self.values[c as usize],
+            Kind::Input => self.values.get(c),
             Kind::Removed => Value::Err(CellError {
                 kind: ErrorKind::Name,
                 origin: c,
@@ -587,7 +587,7 @@ impl Model {
                         origin: c,
                     });
                 }
-                compile::eval(self.code.get(c), c, &self.values, &mut self.stack)
+                compile::eval(self.code.get(c), c, self.values.slots(), &mut self.stack)
             }
         }
     }
