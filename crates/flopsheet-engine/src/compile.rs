@@ -7,8 +7,9 @@
 
 use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
 use crate::hash::FxHashMap;
+use crate::names::Names;
 use crate::suggest::closest;
-use crate::value::{CellError, ErrorKind, Value};
+use crate::value::{CellError, ErrorKind, Slot, Value};
 use crate::{BuildError, CellId, FunctionDef};
 
 /// Deepest chain of pack functions calling pack functions.
@@ -136,7 +137,7 @@ fn builtin(name: &str) -> Option<Builtin> {
 
 /// What the compiler needs to know about the model.
 pub(crate) struct Scope<'a> {
-    pub names: &'a FxHashMap<std::sync::Arc<str>, CellId>,
+    pub names: &'a Names,
     pub functions: &'a FxHashMap<String, FunctionDef>,
 }
 
@@ -278,7 +279,7 @@ impl<'a> Compiler<'a, '_> {
             }
         }
         match self.scope.names.get(ident.target.as_str()) {
-            Some(&id) => {
+            Some(id) => {
                 if !self.deps.contains(&id) {
                     self.deps.push(id);
                 }
@@ -443,7 +444,7 @@ pub(crate) const MAX_SUGGESTED: usize = 64;
 /// suggestions so far in this update) is below [`MAX_SUGGESTED`].
 pub(crate) fn suggest(
     error: &mut BuildError,
-    names: &FxHashMap<std::sync::Arc<str>, CellId>,
+    names: &Names,
     functions: &FxHashMap<String, FunctionDef>,
     count: &mut usize,
 ) {
@@ -452,7 +453,7 @@ pub(crate) fn suggest(
     }
     match error {
         BuildError::UnknownName { name, suggestions } => {
-            *suggestions = closest(&name.target, names.keys().map(|k| &**k));
+            *suggestions = closest(&name.target, names.live_names());
         }
         BuildError::UnknownFunction { name, suggestions } => {
             let known = BUILTINS.iter().copied().chain(functions.keys().map(|k| k.as_str()));
@@ -507,7 +508,7 @@ fn symbol(op: BinaryOp) -> &'static str {
 /// in a register (`top`), the rest in `stack`, which is reused across calls so evaluation
 /// allocates nothing once it has grown.
 #[inline]
-pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64>) -> Value {
+pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], stack: &mut Vec<f64>) -> Value {
     let fail = |kind| Value::Err(CellError { kind, origin: me });
     if ops.is_empty() {
         return fail(ErrorKind::Num);
@@ -521,12 +522,12 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
                 stack.push(top);
                 top = n;
             }
-            Op::Load(id) => match values[id as usize] {
-                Value::Num(n) => {
+            Op::Load(id) => match values[id as usize].load() {
+                Ok(n) => {
                     stack.push(top);
                     top = n;
                 }
-                err @ Value::Err(_) => return err,
+                Err(e) => return Value::Err(e),
             },
             Op::Neg => top = -top,
             Op::Not => top = if top == 0.0 { 1.0 } else { 0.0 },
@@ -543,14 +544,14 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Value], stack: &mut Vec<f64
                 }
                 top = binary(op, top, b);
             }
-            Op::BinLoad(op, id) => match values[id as usize] {
-                Value::Num(b) => {
+            Op::BinLoad(op, id) => match values[id as usize].load() {
+                Ok(b) => {
                     if divides_by_zero(op, b) {
                         return fail(ErrorKind::DivZero);
                     }
                     top = binary(op, top, b);
                 }
-                err @ Value::Err(_) => return err,
+                Err(e) => return Value::Err(e),
             },
             Op::Math(m) => {
                 top = if m == Math::Log {

@@ -18,17 +18,17 @@ pub(crate) struct Order {
     pub in_cycle: Vec<bool>,
 }
 
-/// Orders the cells for which `live` holds. `deps(c)` are the cells `c` reads; `dependents[c]`
-/// the cells that read `c`. Cells on a cycle are ordered as if they read nothing (they hold a
-/// `#CYCLE` error); cells downstream of a cycle are ordered normally.
-pub(crate) fn order<'a>(
+/// Orders the cells `0..n` for which `live` holds. `deps(c)` are the cells `c` reads;
+/// `dependents(c)` the cells that read `c`. Cells on a cycle are ordered as if they read nothing
+/// (they hold a `#CYCLE` error); cells downstream of a cycle are ordered normally.
+pub(crate) fn order<'a, 'b>(
+    n: usize,
     live: impl Fn(CellId) -> bool,
     deps: impl Fn(CellId) -> &'a [CellId],
-    dependents: &[Vec<CellId>],
+    dependents: impl Fn(CellId) -> &'b [CellId],
 ) -> Order {
-    let n = dependents.len();
     let mut in_cycle = vec![false; n];
-    let (order, complete) = kahn(&live, &deps, dependents, &in_cycle);
+    let (order, complete) = kahn(n, &live, &deps, &dependents, &in_cycle);
     let mut cycles = Vec::new();
     let order = if complete {
         order
@@ -37,7 +37,7 @@ pub(crate) fn order<'a>(
         for c in cycles.iter().flatten() {
             in_cycle[*c as usize] = true;
         }
-        kahn(&live, &deps, dependents, &in_cycle).0
+        kahn(n, &live, &deps, &dependents, &in_cycle).0
     };
     let mut rank = vec![u32::MAX; n];
     for (i, &c) in order.iter().enumerate() {
@@ -52,13 +52,13 @@ pub(crate) fn order<'a>(
 }
 
 /// Kahn's algorithm; returns the order and whether every live cell made it in.
-fn kahn<'a>(
+fn kahn<'a, 'b>(
+    n: usize,
     live: &impl Fn(CellId) -> bool,
     deps: &impl Fn(CellId) -> &'a [CellId],
-    dependents: &[Vec<CellId>],
+    dependents: &impl Fn(CellId) -> &'b [CellId],
     in_cycle: &[bool],
 ) -> (Vec<CellId>, bool) {
-    let n = dependents.len();
     let mut indegree = vec![0u32; n];
     let mut queue = VecDeque::new();
     let mut live_count = 0;
@@ -76,7 +76,7 @@ fn kahn<'a>(
     let mut order = Vec::with_capacity(live_count);
     while let Some(c) = queue.pop_front() {
         order.push(c);
-        for &d in &dependents[c as usize] {
+        for &d in dependents(c) {
             if in_cycle[d as usize] {
                 continue;
             }

@@ -23,6 +23,7 @@ pub mod formula;
 mod graph;
 mod hash;
 mod model;
+mod names;
 pub mod solve;
 pub mod suggest;
 mod value;

@@ -4,14 +4,14 @@
 //! life, so a watcher can apply a thousand edits without the ids of untouched cells moving.
 //! Removed cells become tombstones.
 
-use crate::arena::Arena;
+use crate::arena::{Arena, Packed};
 use crate::compile::{self, Op, Scope};
 use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
-use crate::value::{CellError, ErrorKind, Value};
-use crate::{Body, BuildError, CellId, EngineError, Expr, FunctionDef, ModelSpec};
+use crate::names::Names;
+use crate::value::{CellError, ErrorKind, Value, Values};
+use crate::{Body, BuildError, CellDef, CellId, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
-use std::collections::hash_map::Entry;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
@@ -50,15 +50,16 @@ pub struct UpdateReport {
 
 /// A workbook's cells as a dependency graph with values.
 pub struct Model {
-    names: Vec<Arc<str>>,
-    index: FxHashMap<Arc<str>, CellId>,
+    names: Names,
     kinds: Vec<Kind>,
     /// The fingerprint of each formula cell's definition, to tell whether it changed.
     fingerprints: Vec<u64>,
     code: Arena<Op>,
     deps: Arena<CellId>,
-    dependents: Vec<Vec<CellId>>,
-    values: Vec<Value>,
+    /// The inverse of `deps`, rebuilt on every structural change (which orders the graph
+    /// again anyway, at the same cost).
+    dependents: Packed,
+    values: Values,
     errors: FxHashMap<CellId, BuildError>,
     functions: FxHashMap<String, FunctionDef>,
     /// Names (and function names) that some cells read but that do not exist yet: when one
@@ -71,8 +72,10 @@ pub struct Model {
     cycles: Vec<Vec<CellId>>,
     in_cycle: Vec<bool>,
     /// Epoch marks, so that a wave never clears per-cell flags: O(affected), not O(cells).
-    epoch: u32,
-    stale: Vec<u32>,
+    /// 16 bits are enough: clearing every mark once in 65,535 waves costs nothing per wave,
+    /// and 2 bytes a cell less than a `u32`.
+    epoch: u16,
+    stale: Vec<u16>,
     /// The ranks of the stale cells of a small wave, smallest first (kept for its allocation).
     heap: BinaryHeap<Reverse<u32>>,
     stack: Vec<f64>,
@@ -81,14 +84,13 @@ pub struct Model {
 impl Default for Model {
     fn default() -> Self {
         Model {
-            names: Vec::new(),
-            index: FxHashMap::default(),
+            names: Names::default(),
             kinds: Vec::new(),
             fingerprints: Vec::new(),
             code: Arena::new(),
             deps: Arena::new(),
-            dependents: Vec::new(),
-            values: Vec::new(),
+            dependents: Packed::default(),
+            values: Values::default(),
             errors: FxHashMap::default(),
             functions: FxHashMap::default(),
             unresolved: FxHashMap::default(),
@@ -114,18 +116,28 @@ impl Model {
         model
     }
 
+    /// [`Model::build`] from a spec it may consume: each formula's expression is dropped as
+    /// soon as it is compiled, so that the parsed spec and the model are not both whole in
+    /// memory at once (the peak is about the larger of the two, not their sum).
+    pub fn build_owned(spec: ModelSpec) -> Model {
+        let ModelSpec { cells, functions } = spec;
+        let mut model = Model::default();
+        model.apply(Defs::Owned(cells), &functions);
+        model
+    }
+
     // ----- reading -----
 
     pub fn id(&self, name: &str) -> Option<CellId> {
-        self.index.get(name).copied()
+        self.names.get(name)
     }
 
     pub fn name(&self, id: CellId) -> &str {
-        &self.names[id as usize]
+        self.names.name(id)
     }
 
     pub fn value(&self, id: CellId) -> Value {
-        self.values[id as usize]
+        self.values.get(id)
     }
 
     pub fn is_input(&self, id: CellId) -> bool {
@@ -139,20 +151,20 @@ impl Model {
 
     /// The cells that read `id`.
     pub fn dependents(&self, id: CellId) -> &[CellId] {
-        &self.dependents[id as usize]
+        self.dependents.get(id)
     }
 
     /// Live cells, in the order they were first defined.
     pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
-        (0..self.names.len() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)
+        (0..self.names.ids() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.names.live()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.names.live() == 0
     }
 
     /// Cells that could not be built, with why.
@@ -199,28 +211,35 @@ impl Model {
     /// the cells whose names now resolve differently), rebuilds the order only on a structural
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
+        self.apply(Defs::Shared(&spec.cells), &spec.functions)
+    }
+
+    /// [`Model::update`] to the cells of `defs` and these functions.
+    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
-        let mut recompile: FxHashSet<CellId> = self.update_functions(&spec.functions);
-        let mut expr_of: Vec<Option<&Expr>> = vec![None; self.names.len() + spec.cells.len()];
-        let mut seen = vec![false; self.names.len()];
+        let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
+        let cells = defs.cells();
+        // The position in `cells` of each formula cell's definition (the last, if twice).
+        let mut formula_at: Vec<u32> = vec![NOT_A_FORMULA; self.names.ids() + cells.len()];
+        let mut seen = vec![false; self.names.ids()];
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
-        self.reserve(spec.cells.len());
+        // Room for the cells that must be new (more than there are now): exactly the spec's
+        // cells on a first build, and nothing more than needed on a reload, where each vector
+        // would otherwise grow to twice the model.
+        self.reserve(cells.len().saturating_sub(self.len()));
 
-        for def in &spec.cells {
-            let next = self.names.len() as CellId;
-            let id = match self.index.entry(def.name.clone()) {
-                Entry::Occupied(e) => {
-                    let id = *e.get();
+        for (at, def) in cells.iter().enumerate() {
+            let id = match self.names.get_or_add(&def.name) {
+                (id, false) => {
                     seen[id as usize] = true;
                     id
                 }
-                Entry::Vacant(e) => {
-                    e.insert(next);
-                    self.push_storage(def.name.clone());
-                    added.push(next);
-                    report.redefined.push(next);
-                    next
+                (id, true) => {
+                    self.push_storage();
+                    added.push(id);
+                    report.redefined.push(id);
+                    id
                 }
             };
             let old = self.kinds[id as usize];
@@ -240,7 +259,7 @@ impl Model {
                     }
                 }
                 Body::Formula(expr) => {
-                    expr_of[id as usize] = Some(expr);
+                    formula_at[id as usize] = at as u32;
                     // A cell that was not a formula is compiled whatever its fingerprint; the
                     // fingerprint is taken then (on a first build, walking each expression
                     // once instead of twice).
@@ -262,23 +281,27 @@ impl Model {
             if was_seen || self.kinds[i] == Kind::Removed {
                 continue;
             }
-            let name = self.names[i].clone();
-            self.index.remove(&name);
+            let name = self.names.arc(id).clone();
+            self.names.remove(id);
             self.kinds[i] = Kind::Removed;
             self.clear_program(id);
             self.errors.remove(&id);
-            recompile.extend(self.dependents[i].iter().copied());
-            self.values[i] = Value::Err(CellError {
-                kind: ErrorKind::Name,
-                origin: id,
-            });
+            // The dependents are still those of the last update: every cell that read it.
+            recompile.extend(self.dependents.get(id).iter().copied());
+            self.replace_value(
+                id,
+                Value::Err(CellError {
+                    kind: ErrorKind::Name,
+                    origin: id,
+                }),
+            );
             report.removed.push(name);
             report.structural = true;
         }
         // Names that appeared: cells that read them while they did not exist.
         if !self.unresolved.is_empty() {
             for &id in &added {
-                if let Some(readers) = self.unresolved.remove(&*self.names[id as usize]) {
+                if let Some(readers) = self.unresolved.remove(self.names.name(id)) {
                     recompile.extend(readers);
                 }
             }
@@ -293,7 +316,7 @@ impl Model {
         recompile.dedup();
         if !recompile.is_empty() {
             report.structural = true;
-            self.recompile(&recompile, &expr_of);
+            self.recompile(&recompile, &formula_at, &mut defs);
         }
 
         let mut forced = recompile;
@@ -305,27 +328,25 @@ impl Model {
         report
     }
 
-    /// Appends a cell's storage (not its entry in the index).
-    fn push_storage(&mut self, name: Arc<str>) -> CellId {
-        let id = self.names.len() as CellId;
-        self.names.push(name);
+    /// Appends the storage of the cell just given an id by [`Names::get_or_add`].
+    fn push_storage(&mut self) {
         self.kinds.push(Kind::Removed);
         self.fingerprints.push(0);
-        self.dependents.push(Vec::new());
         self.values.push(Value::Num(0.0));
         self.stale.push(0);
         self.in_cycle.push(false);
         self.rank.push(NO_RANK);
-        id
     }
 
-    /// Room for `more` cells in every per-cell vector, so that a large build grows each once.
+    /// Room for `more` cells in every per-cell vector, so that a large build grows each once
+    /// (and, on a first build, to exactly its size).
     fn reserve(&mut self, more: usize) {
+        let ids = self.names.ids() + more;
+        self.code.reserve_ids(ids);
+        self.deps.reserve_ids(ids);
         self.names.reserve(more);
-        self.index.reserve(more);
         self.kinds.reserve(more);
         self.fingerprints.reserve(more);
-        self.dependents.reserve(more);
         self.values.reserve(more);
         self.stale.reserve(more);
         self.in_cycle.reserve(more);
@@ -349,37 +370,40 @@ impl Model {
     }
 
     fn clear_program(&mut self, id: CellId) {
-        for &p in self.deps.get(id).to_vec().iter() {
-            self.dependents[p as usize].retain(|&d| d != id);
-        }
         self.code.set(id, &[]);
         self.deps.set(id, &[]);
     }
 
-    fn recompile(&mut self, cells: &[CellId], expr_of: &[Option<&Expr>]) {
-        // Dropping the old edges one by one costs the fan-in of each precedent; for a large
-        // batch, rebuilding every edge list once is cheaper.
-        let rebuild_all = cells.len() > 64 && cells.len() * 4 > self.names.len();
-        if !rebuild_all {
-            for &c in cells {
-                for &p in self.deps.get(c).to_vec().iter() {
-                    self.dependents[p as usize].retain(|&d| d != c);
-                }
-            }
+    /// Compiles `cells`, whose definitions are at `formula_at` in `defs`, in chunks; each
+    /// chunk's expressions are freed once it is compiled (if `defs` owns them).
+    fn recompile(&mut self, cells: &[CellId], formula_at: &[u32], defs: &mut Defs<'_>) {
+        let first_build = self.code.is_empty();
+        let mut suggested = 0;
+        for chunk in cells.chunks(COMPILE_CHUNK) {
+            self.compile_chunk(chunk, formula_at, defs.cells(), &mut suggested);
+            defs.free(chunk.iter().map(|&c| formula_at[c as usize] as usize));
         }
-        self.code.reserve(cells.len() * 4);
-        self.deps.reserve(cells.len());
-        let exprs: Vec<&Expr> = cells
-            .iter()
-            .map(|&c| expr_of[c as usize].expect("every recompiled cell is a formula of the spec"))
-            .collect();
+        if first_build {
+            // The arenas grew chunk by chunk: give back what the last growth overshot.
+            self.code.shrink_to_fit();
+            self.deps.shrink_to_fit();
+        }
+    }
+
+    fn compile_chunk(&mut self, chunk: &[CellId], formula_at: &[u32], defs: &[CellDef], suggested: &mut usize) {
+        let expr = |c: CellId| match &defs[formula_at[c as usize] as usize].body {
+            Body::Formula(expr) => expr,
+            Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
+        };
+        let exprs: Vec<&Expr> = chunk.iter().map(|&c| expr(c)).collect();
         let scope = Scope {
-            names: &self.index,
+            names: &self.names,
             functions: &self.functions,
         };
         let batches = compile_all(&exprs, &scope);
-        let mut formulas = cells.iter().copied().zip(exprs.iter().copied());
-        let mut suggested = 0;
+        self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
+        self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
+        let mut formulas = chunk.iter().copied().zip(exprs);
         for batch in batches {
             let (mut at_op, mut at_dep) = (0, 0);
             for Compiled {
@@ -406,7 +430,7 @@ impl Model {
                         (at_op, at_dep) = (at_op + ops, at_dep + deps);
                     }
                     Err(mut err) => {
-                        compile::suggest(&mut err, &self.index, &self.functions, &mut suggested);
+                        compile::suggest(&mut err, &self.names, &self.functions, suggested);
                         match &err {
                             BuildError::UnknownName { name, .. } => {
                                 self.unresolved.entry(name.target.clone()).or_default().push(c)
@@ -421,44 +445,26 @@ impl Model {
                         self.errors.insert(c, err);
                     }
                 }
-                if !rebuild_all {
-                    for &p in self.deps.get(c) {
-                        self.dependents[p as usize].push(c);
-                    }
-                }
-            }
-        }
-        if rebuild_all {
-            // Count first, so that every list is allocated once at its final size.
-            let mut fan_out = vec![0u32; self.names.len()];
-            for c in 0..self.names.len() as CellId {
-                for &p in self.deps.get(c) {
-                    fan_out[p as usize] += 1;
-                }
-            }
-            for (list, &n) in self.dependents.iter_mut().zip(&fan_out) {
-                list.clear();
-                list.reserve_exact(n as usize);
-            }
-            for c in 0..self.names.len() as CellId {
-                for &p in self.deps.get(c) {
-                    self.dependents[p as usize].push(c);
-                }
             }
         }
     }
 
-    /// Recomputes the topological order and cycles; returns the cells whose membership of a
-    /// cycle changed, which must be evaluated again.
+    /// Rebuilds the dependents from the precedents, recomputes the topological order and
+    /// cycles; returns the cells whose membership of a cycle changed, which must be evaluated
+    /// again.
     fn rebuild_order(&mut self) -> Vec<CellId> {
+        let n = self.names.ids();
         let kinds = &self.kinds;
         let deps = &self.deps;
+        self.dependents.invert(n, |c| deps.get(c));
+        let dependents = &self.dependents;
         let order = graph::order(
+            n,
             |c| kinds[c as usize] != Kind::Removed,
             |c| deps.get(c),
-            &self.dependents,
+            |c| dependents.get(c),
         );
-        let flipped = (0..self.names.len())
+        let flipped = (0..self.names.ids())
             .filter(|&i| order.in_cycle[i] != self.in_cycle[i])
             .map(|i| i as CellId)
             .collect();
@@ -479,10 +485,7 @@ impl Model {
 
     /// Stores a value; says whether it differs from the old one.
     fn replace_value(&mut self, id: CellId, value: Value) -> bool {
-        let slot = &mut self.values[id as usize];
-        let changed = !slot.same_as(value);
-        *slot = value;
-        changed
+        self.values.replace(id, value)
     }
 
     /// Recomputes, in topological order, every cell downstream of `changed` (cells whose value
@@ -514,7 +517,7 @@ impl Model {
             changed,
         };
         for &c in &report.changed {
-            for &d in &self.dependents[c as usize] {
+            for &d in self.dependents.get(c) {
                 wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
             }
         }
@@ -549,7 +552,7 @@ impl Model {
             report.recomputed.push(c);
             if self.replace_value(c, new) {
                 report.changed.push(c);
-                for &d in &self.dependents[c as usize] {
+                for &d in self.dependents.get(c) {
                     wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);
                 }
             }
@@ -563,10 +566,10 @@ impl Model {
         // The common case first: a compiled formula (error cells and inputs have no code).
         let code = self.code.get(c);
         if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
-            return compile::eval(code, c, &self.values, &mut self.stack);
+            return compile::eval(code, c, self.values.slots(), &mut self.stack);
         }
         match self.kinds[c as usize] {
-            Kind::Input => self.values[c as usize],
+            Kind::Input => self.values.get(c),
             Kind::Removed => Value::Err(CellError {
                 kind: ErrorKind::Name,
                 origin: c,
@@ -584,7 +587,7 @@ impl Model {
                         origin: c,
                     });
                 }
-                compile::eval(self.code.get(c), c, &self.values, &mut self.stack)
+                compile::eval(self.code.get(c), c, self.values.slots(), &mut self.stack)
             }
         }
     }
@@ -592,6 +595,38 @@ impl Model {
 
 /// Below this many formulas, [`compile_all`] compiles on the calling thread.
 const PARALLEL_COMPILE_MIN: usize = 4096;
+
+/// Formulas compiled at a time: enough to keep every core busy, few enough that the compiled
+/// chunk waiting to be copied into the model, and (on [`Model::build_owned`]) the expressions
+/// still to free, stay small next to the model.
+const COMPILE_CHUNK: usize = 1 << 14;
+
+/// In [`Model::apply`]'s `formula_at`: the cell is not a formula of the spec.
+const NOT_A_FORMULA: u32 = u32::MAX;
+
+/// The definitions an update brings the model to: borrowed, or owned and freed as compiled.
+enum Defs<'s> {
+    Shared(&'s [CellDef]),
+    Owned(Vec<CellDef>),
+}
+
+impl Defs<'_> {
+    fn cells(&self) -> &[CellDef] {
+        match self {
+            Defs::Shared(cells) => cells,
+            Defs::Owned(cells) => cells,
+        }
+    }
+
+    /// Drops the expressions of the definitions at `positions`, if owned.
+    fn free(&mut self, positions: impl Iterator<Item = usize>) {
+        if let Defs::Owned(cells) = self {
+            for at in positions {
+                cells[at].body = Body::Input(0.0);
+            }
+        }
+    }
+}
 
 /// Programs compiled by one thread, back to back in `ops` and `deps`, and what became of
 /// each formula.
@@ -657,7 +692,7 @@ fn compile_all_on(exprs: &[&Expr], scope: &Scope<'_>, threads: usize) -> Vec<Bat
 
 /// The stale cells of one round of propagation, in rank order.
 struct Wave {
-    epoch: u32,
+    epoch: u16,
     heap: BinaryHeap<Reverse<u32>>,
     /// Cells marked stale and not evaluated yet.
     pending: usize,
@@ -671,7 +706,7 @@ impl Wave {
     /// Marks `c` stale (once per wave). Cells on a cycle hold `#CYCLE` whatever they read, so
     /// a changed precedent does not make them stale; they are given as `in_cycle`.
     #[inline]
-    fn mark(&mut self, c: CellId, stale: &mut [u32], rank: &[u32], in_cycle: &[bool]) {
+    fn mark(&mut self, c: CellId, stale: &mut [u16], rank: &[u32], in_cycle: &[bool]) {
         let slot = &mut stale[c as usize];
         let r = rank[c as usize];
         if *slot == self.epoch || r == NO_RANK || in_cycle.get(c as usize) == Some(&true) {
@@ -731,9 +766,38 @@ mod tests {
         out
     }
 
+    /// The epoch wraps every 65,535 waves: the marks of old waves must not look fresh after.
+    #[test]
+    fn waves_stay_exact_across_the_epoch_wrapping() {
+        let cell = |name: &str, body: Body| crate::CellDef {
+            name: name.into(),
+            body,
+        };
+        let formula = |text: &str| Body::Formula(parse(text).unwrap());
+        let mut m = Model::build(&ModelSpec {
+            cells: vec![
+                cell("x", Body::Input(1.0)),
+                cell("y", Body::Input(1.0)),
+                cell("a", formula("x * 2")),
+                cell("b", formula("y * 3")),
+            ],
+            functions: vec![],
+        });
+        m.epoch = u16::MAX - 2;
+        for v in 2..8 {
+            let (input, reader) = if v % 2 == 0 { (0, 2) } else { (1, 3) };
+            let r = m.set_inputs(&[(input, v as f64)]).unwrap();
+            assert_eq!(r.recomputed, [reader], "wave {v}");
+        }
+        assert_eq!((m.value(2), m.value(3)), (Value::Num(12.0), Value::Num(21.0)));
+    }
+
     #[test]
     fn compiling_in_parallel_gives_what_compiling_in_one_thread_gives() {
-        let names: FxHashMap<Arc<str>, CellId> = (0..100).map(|i| (Arc::from(format!("n{i}")), i)).collect();
+        let mut names = Names::default();
+        for i in 0..100 {
+            names.get_or_add(&format!("n{i}").into());
+        }
         let functions: FxHashMap<String, FunctionDef> = [(
             "f".to_string(),
             FunctionDef {

@@ -349,6 +349,7 @@ proptest! {
         let mut sheet = initial(inputs, formulas);
         let mut model = Model::build(&sheet.spec());
         same_model(&model, &Model::build(&sheet.spec()))?;
+        same_model(&Model::build_owned(sheet.spec()), &model)?;
         for edit in &edits {
             apply(&mut sheet, &mut model, edit)?;
             same_model(&model, &Model::build(&sheet.spec()))?;

@@ -218,7 +218,7 @@ impl Definitions {
             cache,
         } = self;
         loaded.resolved.parse_all();
-        let model = Model::build(&loaded.resolved.spec);
+        let model = Model::build_owned(loaded.resolved.spec);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
