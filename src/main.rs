@@ -12,6 +12,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    flopsheet_load::memory::return_large_blocks();
     let cli = cli::Cli::parse();
     let color = match cli.color {
         cli::Color::Always => true,

@@ -14,6 +14,7 @@
 mod cells;
 mod checks;
 mod diagnose;
+pub mod memory;
 pub mod packs;
 pub mod raw;
 pub mod resolve;

@@ -199,6 +199,25 @@ impl Workbook {
     pub fn formula<'a>(&'a self, cell: &'a CellInfo) -> Option<&'a str> {
         cell.formula(&self.texts)
     }
+
+    /// The expressions of the formula cells at `positions` (in `cells`, and in the resolved
+    /// spec: see [`Resolved::later`]), their names bound to the slots.
+    pub fn parse(&self, positions: &[usize]) -> Vec<Expr> {
+        let texts: Vec<&str> = positions
+            .iter()
+            .map(|&at| self.formula(&self.cells[at]).unwrap_or_default())
+            .collect();
+        formula::parse_many(&texts)
+            .zip(&texts)
+            .map(|(parsed, text)| {
+                // Each was checked when the workbook was read, by the same parser.
+                debug_assert!(parsed.is_ok(), "{text:?} was checked but does not parse");
+                let mut expr = parsed.unwrap_or_else(|_| unparsed(text));
+                bind_slots(&mut expr, &self.slots);
+                expr
+            })
+            .collect()
+    }
 }
 
 /// A pack function as written.
@@ -240,30 +259,10 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// The expressions of the cells at `positions` (taken from [`Resolved::later`]), their
-    /// names bound to the workbook's slots.
-    pub fn parse(&self, positions: &[usize]) -> Vec<Expr> {
-        let cells = &self.workbook.cells;
-        let texts: Vec<&str> = positions
-            .iter()
-            .map(|&at| self.workbook.formula(&cells[at]).unwrap_or_default())
-            .collect();
-        formula::parse_many(&texts)
-            .zip(&texts)
-            .map(|(parsed, text)| {
-                // Each was checked when the workbook was read, by the same parser.
-                debug_assert!(parsed.is_ok(), "{text:?} was checked but does not parse");
-                let mut expr = parsed.unwrap_or_else(|_| unparsed(text));
-                bind_slots(&mut expr, &self.workbook.slots);
-                expr
-            })
-            .collect()
-    }
-
     /// Parses every formula left for later into `spec`.
     pub fn parse_all(&mut self) {
         let later = std::mem::take(&mut self.later);
-        for (at, expr) in later.iter().zip(self.parse(&later)) {
+        for (at, expr) in later.iter().zip(self.workbook.parse(&later)) {
             self.spec.cells[*at].body = Body::Formula(expr);
         }
     }

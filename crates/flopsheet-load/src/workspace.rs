@@ -212,18 +212,18 @@ impl Definitions {
     /// cell and collects the diagnostics.
     pub fn build(self) -> Workspace {
         let Definitions {
-            mut loaded,
+            loaded,
             source,
             options,
             cache,
         } = self;
-        loaded.resolved.parse_all();
-        let model = Model::build_owned(loaded.resolved.spec);
-        let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &model);
+        let Resolved { workbook, spec, later } = loaded.resolved;
+        let model = Model::build_later(spec, &later, |positions| workbook.parse(positions));
+        let diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
             sources: loaded.sources,
-            workbook: loaded.resolved.workbook,
+            workbook,
             model,
             diagnostics,
             source,

@@ -88,6 +88,8 @@ fn main() -> ExitCode {
         return fail(format!("cannot write {}: {e}", file.0.display()));
     }
 
+    // As the CLI does.
+    flopsheet_load::memory::return_large_blocks();
     let count_heap = std::env::var_os("FLOPSHEET_BENCH_HEAP").is_some();
     heap::ON.store(count_heap, std::sync::atomic::Ordering::Relaxed);
     heap::take();
