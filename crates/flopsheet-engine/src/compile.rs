@@ -251,7 +251,7 @@ impl<'a> Compiler<'a, '_> {
                 out.push(fused);
                 Ok(result)
             }
-            Expr::Call(name, args) => self.call(name, args, out),
+            Expr::Call(call) => self.call(&call.name, &call.args, out),
         }
     }
 

@@ -29,7 +29,7 @@ pub mod suggest;
 mod value;
 
 pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
-pub use formula::{Expr, FormulaError, Ident};
+pub use formula::{Call, Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
 pub use value::{CellError, ErrorKind, Value};
 

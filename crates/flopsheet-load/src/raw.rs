@@ -19,7 +19,7 @@ pub struct RawWorkbook {
     #[serde(default)]
     pub packs: Vec<String>,
     #[serde(default)]
-    pub cells: IndexMap<String, RawCell>,
+    pub cells: RawCells,
     #[serde(default)]
     pub tables: Vec<RawTable>,
     /// Swappable pack slots: `{"hardware": "a100_40gb"}` lets formulas read
@@ -129,14 +129,52 @@ pub struct RawTable {
     pub cells: Option<Vec<String>>,
 }
 
+/// The workbook's cells, in the order written.
+///
+/// A vector rather than a map: a generated workbook has a hundred thousand cells, and a map's
+/// hashes and index would cost some 20 bytes a cell more while it loads. A name written twice
+/// is reported from the span index (`duplicate_keys`), before anything reads these.
+#[derive(Debug, Clone, Default)]
+pub struct RawCells(pub Vec<(Box<str>, RawCell)>);
+
+impl RawCells {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCells {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CellsVisitor;
+        impl<'de> Visitor<'de> for CellsVisitor {
+            type Value = RawCells;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of cells: `{\"name\": 1.5, \"other\": \"name * 2\"}`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCells, A::Error> {
+                let mut cells = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
+                while let Some((name, cell)) = map.next_entry::<String, RawCell>()? {
+                    cells.push((name.into_boxed_str(), cell));
+                }
+                Ok(RawCells(cells))
+            }
+        }
+        deserializer.deserialize_map(CellsVisitor)
+    }
+}
+
 /// A cell: `1.5`, `"a * b"`, or `(value: 1.5, unit: ..)` / `(formula: "a * b", unit: ..)`.
 ///
-/// Kept small (48 bytes): a generated workbook holds a hundred thousand of these at once while
+/// Kept small (40 bytes): a generated workbook holds a hundred thousand of these at once while
 /// it loads, and most have no unit, note or source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawCell {
     pub value: Option<f64>,
-    pub formula: Option<String>,
+    pub formula: Option<Box<str>>,
     /// The cell's unit, note, source and date, when it has any.
     pub notes: Option<Box<Notes>>,
 }
@@ -190,7 +228,7 @@ impl<'de> Deserialize<'de> for RawCell {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCell, E> {
                 Ok(RawCell {
-                    formula: Some(v.to_string()),
+                    formula: Some(v.into()),
                     ..RawCell::default()
                 })
             }
@@ -204,7 +242,7 @@ impl<'de> Deserialize<'de> for RawCell {
                 };
                 Ok(RawCell {
                     value: long.value,
-                    formula: long.formula,
+                    formula: long.formula.map(String::into_boxed_str),
                     notes: notes.boxed(),
                 })
             }

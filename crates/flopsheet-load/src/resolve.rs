@@ -272,7 +272,10 @@ impl Resolved {
 /// not happen: a call to a function that does not exist, so that the cell is reported with an
 /// error rather than given a value.
 fn unparsed(text: &str) -> Expr {
-    Expr::Call(format!("unparsable formula {text:?}"), Vec::new())
+    Expr::Call(Box::new(formula::Call {
+        name: format!("unparsable formula {text:?}"),
+        args: Vec::new(),
+    }))
 }
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
@@ -327,9 +330,9 @@ pub fn resolve(
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     // Taken, not borrowed: each cell's formula text moves into its `CellInfo` rather than
     // being copied, and the raw map is gone before the model is built.
-    for (name, cell) in std::mem::take(&mut raw.cells) {
+    for (name, cell) in std::mem::take(&mut raw.cells).0 {
         let entry = match entries.next() {
-            Some(e) if e.name() == name => Some(e),
+            Some(e) if e.name() == &*name => Some(e),
             _ => spans.entry(&["cells", &name]),
         };
         let key = entry.map_or(0..0, |e| e.key());
@@ -343,7 +346,7 @@ pub fn resolve(
             r.diagnostics.push(invalid_name(&name, file, key));
             continue;
         }
-        r.cell(name.as_str().into(), cell, site, Origin::Workbook, Parse::Later, |_| {});
+        r.cell(name.into(), cell, site, Origin::Workbook, Parse::Later, |_| {});
     }
     r.check_later();
     let pack_ids: Vec<&str> = packs
@@ -567,12 +570,7 @@ impl Resolver {
         };
         let formula = cell.formula.filter(|text| verbatim(text).is_none());
         let notes = cell.notes.map(|notes| *notes).unwrap_or_default();
-        let extra = (formula.is_some() || notes != Notes::default()).then(|| {
-            Box::new(Extra {
-                notes,
-                formula: formula.map(String::into_boxed_str),
-            })
-        });
+        let extra = (formula.is_some() || notes != Notes::default()).then(|| Box::new(Extra { notes, formula }));
         let info = CellInfo {
             name: name.clone(),
             site,
