@@ -1,5 +1,5 @@
 //! An arbitrary string as a formula: parsed (or refused with an error that locates itself
-//! inside the text), then compiled and evaluated in a small model where every name it reads
+//! inside the text; checked and parsed by shape alike), then compiled and evaluated in a small model where every name it reads
 //! is an input and a few pack functions exist; then every input is changed, incrementally,
 //! and the values compared with a model built from scratch.
 
@@ -31,7 +31,14 @@ fn same(a: Value, b: Value) -> bool {
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
-    let expr = match formula::parse(text) {
+    // Checking a formula without building it (how a workbook is read) refuses exactly what
+    // parsing it refuses, with the same error; and parsing by shape builds what parsing does.
+    let parsed = formula::parse(text);
+    let checked = formula::check_many(&[text]).pop().map(|(_, err)| err);
+    assert_eq!(checked.as_ref(), parsed.as_ref().err(), "{text:?}");
+    let by_shape = formula::parse_many(&[text]).next().expect("one result");
+    assert_eq!(format!("{by_shape:?}"), format!("{parsed:?}"), "{text:?}");
+    let expr = match parsed {
         Ok(expr) => expr,
         Err(err) => {
             let _ = err.to_string();
