@@ -253,8 +253,9 @@ pub struct Resolved {
     /// Every definition, except the bodies of the cells at `later` (placeholders meanwhile).
     pub spec: ModelSpec,
     /// Positions in `spec.cells` (and `workbook.cells`) of workbook formulas checked but not
-    /// yet parsed: a large workbook's expression trees are built a batch at a time while the
-    /// model is built (see [`Resolved::parse`]), and never all held at once.
+    /// yet parsed: a large workbook's expression trees are built a chunk at a time while the
+    /// model is built (see [`Workbook::parse`]), and never all held at once. Reloads parse
+    /// them all first ([`Resolved::parse_all`]).
     pub later: Vec<usize>,
 }
 
@@ -286,7 +287,7 @@ struct Resolver {
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
-    /// Workbook formula cells whose body awaits [`Resolved::parse`].
+    /// Workbook formula cells whose body awaits [`Workbook::parse`].
     later: Vec<usize>,
 }
 
@@ -297,7 +298,8 @@ enum Parse {
     /// Already parsed: a table column's formula is parsed once for every row.
     Done(Expr),
     /// Checked now with every other workbook formula, at once and on every core, once the
-    /// raw cells are gone (see [`Resolver::check_later`]); parsed as the model is built.
+    /// raw cells are gone (see [`Resolver::check_later`]); parsed as the model is built, with
+    /// slots bound then. For the workbook's own cells only: no other rewrite is applied.
     Later,
 }
 
@@ -328,8 +330,9 @@ pub fn resolve(
     // The cells' spans, walked in the order written (the order of `raw.cells`), so that
     // finding each costs no lookup; a key out of step is looked up by path.
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
-    // Taken, not borrowed: each cell's formula text moves into its `CellInfo` rather than
-    // being copied, and the raw map is gone before the model is built.
+    // Taken, not borrowed: each cell's strings are freed as the loop goes (a formula is read
+    // back from the file; one the file holds escaped moves into its `CellInfo`), and the raw
+    // cells are gone before the formulas are checked.
     for (name, cell) in std::mem::take(&mut raw.cells).0 {
         let entry = match entries.next() {
             Some(e) if e.name() == &*name => Some(e),
@@ -563,12 +566,14 @@ impl Resolver {
         }
         // The formula is read back from the file at its site, unless the file holds it
         // otherwise (escaped): then it is kept here.
-        let verbatim = |text: &str| {
-            let span = site.formula()?;
-            let file = self.texts.get(site.file())?;
-            (file.get(span.start + 1..span.end.saturating_sub(1))? == text).then_some(())
+        let in_file = |text: &str| {
+            let span = site.formula();
+            let file = self.texts.get(site.file());
+            span.zip(file)
+                .and_then(|(span, file)| file.get(span.start + 1..span.end.saturating_sub(1)))
+                == Some(text)
         };
-        let formula = cell.formula.filter(|text| verbatim(text).is_none());
+        let formula = cell.formula.filter(|text| !in_file(text));
         let notes = cell.notes.map(|notes| *notes).unwrap_or_default();
         let extra = (formula.is_some() || notes != Notes::default()).then(|| Box::new(Extra { notes, formula }));
         let info = CellInfo {
@@ -623,11 +628,8 @@ impl Resolver {
                 parsed_now[i] = true;
             }
         }
-        let mut i = 0;
-        self.later.retain(|_| {
-            i += 1;
-            !parsed_now[i - 1]
-        });
+        let mut parsed_now = parsed_now.into_iter();
+        self.later.retain(|_| !parsed_now.next().unwrap_or(false));
     }
 
     fn table(
