@@ -255,7 +255,10 @@ impl Model {
         for (at, def) in cells.iter().enumerate() {
             let id = match self.names.get_or_add(&def.name) {
                 (id, false) => {
-                    seen[id as usize] = true;
+                    // A name given twice in one spec is new the first time: not in `seen`.
+                    if let Some(seen) = seen.get_mut(id as usize) {
+                        *seen = true;
+                    }
                     id
                 }
                 (id, true) => {

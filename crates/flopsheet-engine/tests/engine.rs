@@ -648,3 +648,33 @@ fn a_large_wave_keeps_early_cutoff() {
     assert_eq!(r.recomputed.len(), 6001);
     expect_value(&m, "gated2999", 2.0 + 2999.0);
 }
+
+/// A spec that names a cell twice (the loader never does; another caller might) takes the
+/// last definition, whether the name is new or not, and does not panic.
+#[test]
+fn a_name_given_twice_takes_its_last_definition() {
+    let def = |name: &str, body: Body| CellDef {
+        name: name.into(),
+        body,
+    };
+    let spec = ModelSpec {
+        cells: vec![
+            def("a", Body::Input(1.0)),
+            def("b", Body::Formula(formula::parse("a * 10").unwrap())),
+            def("a", Body::Input(2.0)),
+            def("c", Body::Formula(formula::parse("a + 1").unwrap())),
+            def("c", Body::Formula(formula::parse("a + 2").unwrap())),
+        ],
+        functions: Vec::new(),
+    };
+    let mut model = Model::build(&spec);
+    let value = |m: &Model, name: &str| m.value(m.id(name).unwrap());
+    assert_eq!(value(&model, "b"), Value::Num(20.0));
+    assert_eq!(value(&model, "c"), Value::Num(4.0));
+    assert_eq!(model.len(), 3);
+    // And again on an update, where the names are no longer new.
+    model.update(&spec);
+    assert_eq!(value(&model, "c"), Value::Num(4.0));
+    let owned = Model::build_owned(spec.clone());
+    assert_eq!(value(&owned, "b"), Value::Num(20.0));
+}
