@@ -131,10 +131,14 @@ impl Model {
     /// positions it is given, in that order, and is called a chunk at a time as the model
     /// compiles them. A large workbook's expressions are then never all held at once, not even
     /// before the build (as [`Model::build_owned`]'s are).
-    pub fn build_later(spec: ModelSpec, later: &[usize], mut parse: impl FnMut(&[usize]) -> Vec<Expr>) -> Model {
+    pub fn build_later(
+        spec: ModelSpec,
+        later: impl IntoIterator<Item = usize>,
+        mut parse: impl FnMut(&[usize]) -> Vec<Expr>,
+    ) -> Model {
         let ModelSpec { cells, functions } = spec;
         let mut pending = vec![false; cells.len()];
-        for &at in later {
+        for at in later {
             if let Some(p) = pending.get_mut(at) {
                 *p = true;
             }
@@ -344,6 +348,9 @@ impl Model {
             report.structural = true;
             self.recompile(&recompile, &formula_at, &mut defs);
         }
+        // Every program is compiled: the definitions (owned ones are freed here) and their
+        // positions are not needed by ordering and evaluating, which allocate lists of their own.
+        drop((defs, formula_at));
 
         let mut forced = recompile;
         if report.structural {

@@ -575,7 +575,7 @@ fn an_owned_build_equals_a_borrowed_one() {
         later_spec.cells[at].body = Body::Formula(Expr::Num(f64::NAN));
     }
     let mut asked = Vec::new();
-    let built_later = Model::build_later(later_spec, &later, |positions| {
+    let built_later = Model::build_later(later_spec, later.clone(), |positions| {
         asked.extend_from_slice(positions);
         positions
             .iter()

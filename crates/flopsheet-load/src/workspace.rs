@@ -218,7 +218,8 @@ impl Definitions {
             cache,
         } = self;
         let Resolved { workbook, spec, later } = loaded.resolved;
-        let model = Model::build_later(spec, &later, |positions| workbook.parse(positions));
+        // `later` is taken, and freed once read, before the model grows.
+        let model = Model::build_later(spec, later, |positions| workbook.parse(positions));
         let diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
