@@ -20,6 +20,11 @@ fn model(text: &str) -> Sandbox {
     sandbox
 }
 
+/// `flopsheet check model.ron` on `text`.
+fn check(text: &str) -> Out {
+    model(text).flopsheet().args(["check", "model.ron"]).run()
+}
+
 /// The table lines (box drawing) of a text table.
 fn grid_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '├', '└']))
@@ -646,12 +651,7 @@ fn a_location_counts_characters() {
 "#;
     let (line, column) = locate(TEXT, "gpt3.parms");
     assert_eq!((line, column), (5, 45));
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
-        .failure()
-        .stderr_has("model.ron:5:45");
+    check(TEXT).failure().stderr_has("model.ron:5:45");
 }
 
 #[test]
@@ -700,10 +700,7 @@ fn a_cell_reading_itself_is_a_cycle() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("dependency cycle: a → a")
         .stderr_has(&format!("a at {}", location("model.ron", TEXT, "\"a + 1\"")));
@@ -772,10 +769,7 @@ fn a_misspelled_field_suggests_the_right_one() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("unknown field `valu`")
         .stderr_has("did you mean `value`")
@@ -793,10 +787,7 @@ fn a_cell_with_both_a_value_and_a_formula() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("both a `value` and a `formula`")
         .stderr_has(&location("model.ron", TEXT, "\"a\""));
@@ -814,10 +805,7 @@ fn an_incomplete_formula() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("invalid formula")
         .stderr_has("`+` is missing an operand")
@@ -837,10 +825,7 @@ fn a_name_with_a_space() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("names cannot contain spaces")
         .stderr_has("`gpu_hours`")
@@ -858,10 +843,7 @@ fn an_unknown_function() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("unknown function `frobnicate`")
         .stderr_has(&location("model.ron", TEXT, "frobnicate"));
@@ -880,10 +862,7 @@ fn a_key_written_twice() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("`a` is written twice")
         .stderr_has(&location("model.ron", TEXT, "\"a\": 3"));
@@ -900,10 +879,7 @@ fn a_missing_pack_is_named() {
     tables: [],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("no pack `rtx_9090`")
         .stderr_has("rtx_9090.ron")
@@ -923,10 +899,7 @@ fn a_table_row_naming_no_pack() {
     ],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("the table row `gpt4`")
         .stderr_has("did you mean `gpt3`")
@@ -959,10 +932,7 @@ fn a_row_reading_a_value_its_pack_lacks() {
     tables: [Table(name: "t", rows: ["gpt3"], columns: { "p": "row.paramz" })],
 )
 "#;
-    model(TEXT)
-        .flopsheet()
-        .args(["check", "model.ron"])
-        .run()
+    check(TEXT)
         .failure()
         .stderr_has("row.paramz")
         .stderr_has("did you mean `row.params`")

@@ -300,7 +300,7 @@ fn each_on<S: AsRef<str> + Sync, T: Send>(
     texts: &[S],
     threads: usize,
     work: fn(&mut Shapes, &str) -> T,
-) -> std::iter::Flatten<std::vec::IntoIter<Vec<T>>> {
+) -> InChunks<T> {
     if threads <= 1 || texts.len() < PARALLEL_MIN {
         let mut shapes = Shapes::default();
         return vec![texts.iter().map(|t| work(&mut shapes, t.as_ref())).collect()]
@@ -330,12 +330,12 @@ pub struct ParseQueue<'t, S, T = Result<Expr, FormulaError>> {
     done: std::sync::Mutex<Vec<(usize, Vec<T>)>>,
 }
 
-/// The results of parsing some formulas, in their order.
-type Parsed = Vec<Result<Expr, FormulaError>>;
+/// Results chunk after chunk, in the order of the texts, each chunk freed once taken: the
+/// results are never copied into one vector of their own.
+pub type InChunks<T> = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
 
-/// Every result of [`parse_many`], in the order of the texts: chunk after chunk, each freed
-/// once taken, so that the results are never copied into one vector of their own.
-pub type ParsedAll = std::iter::Flatten<std::vec::IntoIter<Parsed>>;
+/// Every result of [`parse_many`], in the order of the texts.
+pub type ParsedAll = InChunks<Result<Expr, FormulaError>>;
 
 /// Formulas per chunk taken from a [`ParseQueue`]: large enough to make taking one cheap,
 /// small enough that threads finish within a chunk of each other.
@@ -383,7 +383,7 @@ impl<'t, S: AsRef<str> + Sync, T: Send> ParseQueue<'t, S, T> {
     }
 
     /// Every result, in the order of the texts.
-    pub fn finish(self) -> std::iter::Flatten<std::vec::IntoIter<Vec<T>>> {
+    pub fn finish(self) -> InChunks<T> {
         self.work();
         let mut done = self.done.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         done.sort_unstable_by_key(|(chunk, _)| *chunk);

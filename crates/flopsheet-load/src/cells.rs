@@ -80,15 +80,6 @@ impl Cells {
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.infos.iter().map(|info| &*info.name)
     }
-
-    /// The cells, in the order defined.
-    pub fn iter(&self) -> std::slice::Iter<'_, CellInfo> {
-        self.infos.iter()
-    }
-
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CellInfo> {
-        self.infos.iter_mut()
-    }
 }
 
 impl std::ops::Index<usize> for Cells {
@@ -108,14 +99,5 @@ impl std::ops::Index<&str> for Cells {
             Some(info) => info,
             None => panic!("no cell is named `{name}`"),
         }
-    }
-}
-
-impl<'a> IntoIterator for &'a Cells {
-    type Item = &'a CellInfo;
-    type IntoIter = std::slice::Iter<'a, CellInfo>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.infos.iter()
     }
 }

@@ -96,10 +96,6 @@ impl CellInfo {
         self.origin.as_deref().unwrap_or(&Origin::Workbook)
     }
 
-    pub fn is_formula(&self) -> bool {
-        self.site.formula != NO_FORMULA || self.extra.as_ref().is_some_and(|e| e.formula.is_some())
-    }
-
     pub fn unit(&self) -> Option<&str> {
         self.extra.as_ref()?.notes.unit.as_deref()
     }
