@@ -495,9 +495,16 @@ fn explain_points_at_the_definition() {
 #[test]
 fn explain_and_errors_show_formulas_as_written_escapes_included() {
     let sandbox = model(
-        r#"Workbook(title: "t", cells: {"hours": 10, "rate": 2, "plain": "hours * rate", "tabbed": "hours\t* rate"})"#,
+        r##"Workbook(title: "t", cells: {"hours": 10, "rate": 2, "plain": "hours * rate", "tabbed": "hours\t* rate",
+            "raw": r"hours + rate", "long": (formula: r#"rate * 3"#, unit: "h")})"##,
     );
     let explain = |cell: &str| sandbox.flopsheet().args(["explain", "model.ron", cell]).run().clean();
+    explain("raw")
+        .stdout_has("formula: hours + rate\n")
+        .stdout_has("raw = 12 ");
+    explain("long")
+        .stdout_has("formula: rate * 3\n")
+        .stdout_has("long = 6 h");
     explain("plain")
         .stdout_has("formula: hours * rate\n")
         .stdout_has("plain = 20 ");

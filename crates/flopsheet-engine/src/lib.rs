@@ -31,6 +31,7 @@ mod value;
 pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
 pub use formula::{Call, Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
+pub use names::NameList;
 pub use value::{CellError, ErrorKind, Value};
 
 use std::sync::Arc;
@@ -44,6 +45,54 @@ pub type CellId = u32;
 pub struct ModelSpec {
     pub cells: Vec<CellDef>,
     pub functions: Vec<FunctionDef>,
+}
+
+/// A first build's cells, read one at a time by [`Model::build_from`]: what a loader hands
+/// the engine instead of a [`ModelSpec`], so that a large workbook's definitions are not held
+/// a second time beside what the loader keeps, and its formulas are parsed only as the model
+/// compiles them, a chunk at a time.
+pub trait CellSource {
+    /// The number of cells.
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of the cell at `at` (in `0..len()`).
+    fn name(&self, at: usize) -> &str;
+
+    /// The value of the cell at `at`, if it is an input; `None` for a formula.
+    fn input(&self, at: usize) -> Option<f64>;
+
+    /// The expressions of the formula cells at `positions`, in that order.
+    fn formulas(&mut self, positions: &[usize]) -> Vec<Expr>;
+}
+
+/// A spec is a source whose formulas are parsed already: each is cloned when asked for.
+impl CellSource for ModelSpec {
+    fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    fn name(&self, at: usize) -> &str {
+        &self.cells[at].name
+    }
+
+    fn input(&self, at: usize) -> Option<f64> {
+        match self.cells[at].body {
+            Body::Input(v) => Some(v),
+            Body::Formula(_) => None,
+        }
+    }
+
+    fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
+        let expr = |at: usize| match &self.cells[at].body {
+            Body::Formula(expr) => expr.clone(),
+            Body::Input(v) => Expr::Num(*v),
+        };
+        positions.iter().map(|&at| expr(at)).collect()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::names::Names;
 use crate::value::{CellError, ErrorKind, Value, Values};
-use crate::{Body, BuildError, CellDef, CellId, EngineError, Expr, FunctionDef, ModelSpec};
+use crate::{Body, BuildError, CellDef, CellId, CellSource, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub struct UpdateReport {
     /// Cells added, or whose definition changed (formula text, or input ↔ formula).
     pub redefined: Vec<CellId>,
     /// Names that no longer exist.
-    pub removed: Vec<Arc<str>>,
+    pub removed: Vec<String>,
     /// Whether the graph's edges changed (and so its order was rebuilt).
     pub structural: bool,
     pub evaluation: Recomputed,
@@ -116,40 +116,12 @@ impl Model {
         model
     }
 
-    /// [`Model::build`] from a spec it may consume: each formula's expression is dropped as
-    /// soon as it is compiled, so that the parsed spec and the model are not both whole in
-    /// memory at once (the peak is about the larger of the two, not their sum).
-    pub fn build_owned(spec: ModelSpec) -> Model {
-        let ModelSpec { cells, functions } = spec;
+    /// [`Model::build`] from cells read one at a time, their formulas parsed a chunk at a
+    /// time as the model compiles them: a large workbook's definitions are then never held
+    /// whole beside the model, nor its expression trees all at once.
+    pub fn build_from(cells: &mut dyn CellSource, functions: &[FunctionDef]) -> Model {
         let mut model = Model::default();
-        model.apply(Defs::Owned(cells), &functions);
-        model
-    }
-
-    /// [`Model::build_owned`] for a spec whose formula cells at `later` (positions in
-    /// `spec.cells`) hold placeholder expressions: `parse` builds the expressions of the
-    /// positions it is given, in that order, and is called a chunk at a time as the model
-    /// compiles them. A large workbook's expressions are then never all held at once, not even
-    /// before the build (as [`Model::build_owned`]'s are).
-    pub fn build_later(
-        spec: ModelSpec,
-        later: impl IntoIterator<Item = usize>,
-        mut parse: impl FnMut(&[usize]) -> Vec<Expr>,
-    ) -> Model {
-        let ModelSpec { cells, functions } = spec;
-        let mut pending = vec![false; cells.len()];
-        for at in later {
-            if let Some(p) = pending.get_mut(at) {
-                *p = true;
-            }
-        }
-        let mut model = Model::default();
-        let defs = Defs::Later {
-            cells,
-            pending,
-            parse: &mut parse,
-        };
-        model.apply(defs, &functions);
+        model.apply(Defs::Source(cells), functions);
         model
     }
 
@@ -238,26 +210,31 @@ impl Model {
     /// the cells whose names now resolve differently), rebuilds the order only on a structural
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
-        self.apply(Defs::Shared(&spec.cells), &spec.functions)
+        self.apply(Defs::Spec(&spec.cells), &spec.functions)
     }
 
     /// [`Model::update`] to the cells of `defs` and these functions.
     fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
         let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
-        let cells = defs.cells();
-        // The position in `cells` of each formula cell's definition (the last, if twice).
-        let mut formula_at: Vec<u32> = vec![NOT_A_FORMULA; self.names.ids() + cells.len()];
+        let count = defs.len();
+        // The position in `defs` of each formula cell's definition (the last, if twice).
+        let mut formula_at: Vec<u32> = vec![NOT_A_FORMULA; self.names.ids() + count];
         let mut seen = vec![false; self.names.ids()];
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
         // Room for the cells that must be new (more than there are now): exactly the spec's
         // cells on a first build, and nothing more than needed on a reload, where each vector
         // would otherwise grow to twice the model.
-        self.reserve(cells.len().saturating_sub(self.len()));
+        let name_bytes = if self.names.ids() == 0 {
+            (0..count).map(|at| defs.name(at).len()).sum()
+        } else {
+            0
+        };
+        self.reserve(count.saturating_sub(self.len()), name_bytes);
 
-        for (at, def) in cells.iter().enumerate() {
-            let id = match self.names.get_or_add(&def.name) {
+        for at in 0..count {
+            let id = match self.names.get_or_add(defs.name(at)) {
                 (id, false) => {
                     // A name given twice in one spec is new the first time: not in `seen`.
                     if let Some(seen) = seen.get_mut(id as usize) {
@@ -273,8 +250,8 @@ impl Model {
                 }
             };
             let old = self.kinds[id as usize];
-            match &def.body {
-                Body::Input(v) => {
+            match defs.body(at) {
+                Def::Input(v) => {
                     if old != Kind::Input {
                         self.kinds[id as usize] = Kind::Input;
                         self.clear_program(id);
@@ -284,16 +261,17 @@ impl Model {
                         }
                         report.structural = true;
                     }
-                    if self.replace_value(id, Value::Num(*v)) {
+                    if self.replace_value(id, Value::Num(v)) {
                         report.inputs_changed.push(id);
                     }
                 }
-                Body::Formula(expr) => {
+                Def::Formula(expr) => {
                     formula_at[id as usize] = at as u32;
                     // A cell that was not a formula is compiled whatever its fingerprint; the
                     // fingerprint is taken then (on a first build, walking each expression
-                    // once instead of twice).
-                    if old != Kind::Formula || self.fingerprints[id as usize] != expr.fingerprint() {
+                    // once instead of twice). A formula not parsed yet is compiled.
+                    let same = |e: &Expr| self.fingerprints[id as usize] == e.fingerprint();
+                    if old != Kind::Formula || !expr.is_some_and(same) {
                         if matches!(old, Kind::Input | Kind::Formula) {
                             report.redefined.push(id);
                         }
@@ -311,7 +289,7 @@ impl Model {
             if was_seen || self.kinds[i] == Kind::Removed {
                 continue;
             }
-            let name = self.names.arc(id).clone();
+            let name = self.names.name(id).to_string();
             self.names.remove(id);
             self.kinds[i] = Kind::Removed;
             self.clear_program(id);
@@ -348,9 +326,9 @@ impl Model {
             report.structural = true;
             self.recompile(&recompile, &formula_at, &mut defs);
         }
-        // Every program is compiled: the definitions (owned ones are freed here) and their
-        // positions are not needed by ordering and evaluating, which allocate lists of their own.
-        drop((defs, formula_at));
+        // Every program is compiled: the definitions' positions are not needed by ordering and
+        // evaluating, which allocate lists of their own.
+        drop(formula_at);
 
         let mut forced = recompile;
         if report.structural {
@@ -373,11 +351,11 @@ impl Model {
 
     /// Room for `more` cells in every per-cell vector, so that a large build grows each once
     /// (and, on a first build, to exactly its size).
-    fn reserve(&mut self, more: usize) {
+    fn reserve(&mut self, more: usize, name_bytes: usize) {
         let ids = self.names.ids() + more;
         self.code.reserve_ids(ids);
         self.deps.reserve_ids(ids);
-        self.names.reserve(more);
+        self.names.reserve(more, name_bytes);
         self.kinds.reserve(more);
         self.fingerprints.reserve(more);
         self.values.reserve(more);
@@ -407,16 +385,19 @@ impl Model {
         self.deps.set(id, &[]);
     }
 
-    /// Compiles `cells`, whose definitions are at `formula_at` in `defs`, in chunks; each
-    /// chunk's expressions are freed once it is compiled (if `defs` owns them).
+    /// Compiles `cells`, whose definitions are at `formula_at` in `defs`, in chunks; a
+    /// chunk's expressions parsed for it are freed once it is compiled.
     fn recompile(&mut self, cells: &[CellId], formula_at: &[u32], defs: &mut Defs<'_>) {
         let first_build = self.code.is_empty();
         let mut suggested = 0;
         for chunk in cells.chunks(COMPILE_CHUNK) {
-            let positions = || chunk.iter().map(|&c| formula_at[c as usize] as usize);
-            defs.parse(positions());
-            self.compile_chunk(chunk, formula_at, defs.cells(), &mut suggested);
-            defs.free(positions());
+            let positions: Vec<usize> = chunk.iter().map(|&c| formula_at[c as usize] as usize).collect();
+            let parsed = defs.parse(&positions);
+            let exprs: Vec<&Expr> = match &parsed {
+                Some(parsed) => parsed.iter().collect(),
+                None => positions.iter().map(|&at| defs.expr(at)).collect(),
+            };
+            self.compile_chunk(chunk, &exprs, &mut suggested);
         }
         if first_build {
             // The arenas grew chunk by chunk: give back what the last growth overshot.
@@ -425,20 +406,16 @@ impl Model {
         }
     }
 
-    fn compile_chunk(&mut self, chunk: &[CellId], formula_at: &[u32], defs: &[CellDef], suggested: &mut usize) {
-        let expr = |c: CellId| match &defs[formula_at[c as usize] as usize].body {
-            Body::Formula(expr) => expr,
-            Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
-        };
-        let exprs: Vec<&Expr> = chunk.iter().map(|&c| expr(c)).collect();
+    /// Compiles the formulas `exprs` of the cells `chunk`.
+    fn compile_chunk(&mut self, chunk: &[CellId], exprs: &[&Expr], suggested: &mut usize) {
         let scope = Scope {
             names: &self.names,
             functions: &self.functions,
         };
-        let batches = compile_all(&exprs, &scope);
+        let batches = compile_all(exprs, &scope);
         self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
         self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
-        let mut formulas = chunk.iter().copied().zip(exprs);
+        let mut formulas = chunk.iter().copied().zip(exprs.iter().copied());
         for batch in batches {
             let (mut at_op, mut at_dep) = (0, 0);
             for Compiled {
@@ -632,8 +609,8 @@ impl Model {
 const PARALLEL_COMPILE_MIN: usize = 4096;
 
 /// Formulas compiled at a time: enough to keep every core busy, few enough that the compiled
-/// chunk waiting to be copied into the model, and (on [`Model::build_owned`] and
-/// [`Model::build_later`]) the chunk's expressions, stay small next to the model: at 4096,
+/// chunk waiting to be copied into the model, and (on [`Model::build_from`]) the chunk's
+/// expressions, stay small next to the model: at 4096,
 /// about 1 MB (16384 measured 4.7 MB more at the peak of a 100k-cell build, for no gain in
 /// time).
 const COMPILE_CHUNK: usize = 1 << 12;
@@ -641,50 +618,65 @@ const COMPILE_CHUNK: usize = 1 << 12;
 /// In [`Model::apply`]'s `formula_at`: the cell is not a formula of the spec.
 const NOT_A_FORMULA: u32 = u32::MAX;
 
-/// The definitions an update brings the model to: borrowed, or owned and freed as compiled,
-/// or owned with some expressions built only as they are compiled.
+/// The definitions an update brings the model to.
 enum Defs<'s> {
-    Shared(&'s [CellDef]),
-    Owned(Vec<CellDef>),
-    Later {
-        cells: Vec<CellDef>,
-        /// By position in `cells`: the body is a placeholder until `parse` builds it.
-        pending: Vec<bool>,
-        parse: &'s mut dyn FnMut(&[usize]) -> Vec<Expr>,
-    },
+    /// A spec's, every formula parsed.
+    Spec(&'s [CellDef]),
+    /// Read from a source, formulas parsed only as they are compiled.
+    Source(&'s mut dyn CellSource),
+}
+
+/// One definition, as [`Model::apply`] reads it.
+enum Def<'a> {
+    Input(f64),
+    /// `None`: not parsed yet.
+    Formula(Option<&'a Expr>),
 }
 
 impl Defs<'_> {
-    fn cells(&self) -> &[CellDef] {
+    fn len(&self) -> usize {
         match self {
-            Defs::Shared(cells) => cells,
-            Defs::Owned(cells) | Defs::Later { cells, .. } => cells,
+            Defs::Spec(cells) => cells.len(),
+            Defs::Source(source) => source.len(),
         }
     }
 
-    /// Builds the expressions still pending among the definitions at `positions`.
-    fn parse(&mut self, positions: impl Iterator<Item = usize>) {
-        let Defs::Later { cells, pending, parse } = self else {
-            return;
+    fn name(&self, at: usize) -> &str {
+        match self {
+            Defs::Spec(cells) => &cells[at].name,
+            Defs::Source(source) => source.name(at),
+        }
+    }
+
+    fn body(&self, at: usize) -> Def<'_> {
+        match self {
+            Defs::Spec(cells) => match &cells[at].body {
+                Body::Input(v) => Def::Input(*v),
+                Body::Formula(expr) => Def::Formula(Some(expr)),
+            },
+            Defs::Source(source) => source.input(at).map_or(Def::Formula(None), Def::Input),
+        }
+    }
+
+    /// The expressions of the formulas at `positions`, if they must be parsed (`None`: read
+    /// each with [`Defs::expr`]).
+    fn parse(&mut self, positions: &[usize]) -> Option<Vec<Expr>> {
+        let Defs::Source(source) = self else {
+            return None;
         };
-        let wanted: Vec<usize> = positions.filter(|&at| pending[at]).collect();
-        if wanted.is_empty() {
-            return;
-        }
-        let exprs = parse(&wanted);
-        debug_assert_eq!(exprs.len(), wanted.len(), "one expression for each position");
-        for (at, expr) in wanted.into_iter().zip(exprs) {
-            cells[at].body = Body::Formula(expr);
-            pending[at] = false;
-        }
+        let exprs = source.formulas(positions);
+        debug_assert_eq!(exprs.len(), positions.len(), "one expression for each position");
+        Some(exprs)
     }
 
-    /// Drops the expressions of the definitions at `positions`, if owned.
-    fn free(&mut self, positions: impl Iterator<Item = usize>) {
-        if let Defs::Owned(cells) | Defs::Later { cells, .. } = self {
-            for at in positions {
-                cells[at].body = Body::Input(0.0);
-            }
+    /// The expression of a spec's formula at `at`.
+    fn expr(&self, at: usize) -> &Expr {
+        match self {
+            Defs::Spec(cells) => match &cells[at].body {
+                Body::Formula(expr) => expr,
+                Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
+            },
+            Defs::Source(_) => unreachable!("a source's formulas are parsed for each chunk"),
         }
     }
 }
@@ -857,7 +849,7 @@ mod tests {
     fn compiling_in_parallel_gives_what_compiling_in_one_thread_gives() {
         let mut names = Names::default();
         for i in 0..100 {
-            names.get_or_add(&format!("n{i}").into());
+            names.get_or_add(&format!("n{i}"));
         }
         let functions: FxHashMap<String, FunctionDef> = [(
             "f".to_string(),

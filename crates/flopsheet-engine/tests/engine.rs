@@ -1,7 +1,9 @@
 //! Engine behaviour: values, the recomputed set, early cutoff, structural updates, cycles and
 //! errors, driven through the public API only.
 
-use flopsheet_engine::{formula, Body, BuildError, CellDef, ErrorKind, Expr, FunctionDef, Model, ModelSpec, Value};
+use flopsheet_engine::{
+    formula, Body, BuildError, CellDef, CellSource, ErrorKind, Expr, FunctionDef, Model, ModelSpec, Value,
+};
 
 /// A cell written as in a workbook: a number is an input, a string a formula.
 enum Def {
@@ -550,12 +552,36 @@ fn random_edits_match_a_full_rebuild() {
     }
 }
 
-/// Building from an owned spec, which frees each formula once compiled, or from one whose
-/// formulas are parsed as they are compiled, builds the same model as building from a
-/// borrowed one; large enough to compile in several chunks, with errors and
+/// Records which formulas a build asked for, in which order.
+struct Asked<'a> {
+    spec: &'a mut ModelSpec,
+    asked: Vec<usize>,
+}
+
+impl CellSource for Asked<'_> {
+    fn len(&self) -> usize {
+        self.spec.len()
+    }
+
+    fn name(&self, at: usize) -> &str {
+        self.spec.name(at)
+    }
+
+    fn input(&self, at: usize) -> Option<f64> {
+        self.spec.input(at)
+    }
+
+    fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
+        self.asked.extend_from_slice(positions);
+        self.spec.formulas(positions)
+    }
+}
+
+/// Building from a source, whose formulas are parsed as they are compiled, builds the same
+/// model as building from a spec; large enough to compile in several chunks, with errors and
 /// a cycle among them.
 #[test]
-fn an_owned_build_equals_a_borrowed_one() {
+fn a_build_from_a_source_equals_one_from_a_spec() {
     let inputs: Vec<f64> = (0..40).map(|i| i as f64).collect();
     let mut spec = random_spec(&mut Rng(11), &inputs, 40_000, "x * y + 1");
     for (name, text) in [("ghost_reader", "ghost + 1"), ("bad_call", "nope(c1)")] {
@@ -565,50 +591,37 @@ fn an_owned_build_equals_a_borrowed_one() {
         });
     }
     let borrowed = Model::build(&spec);
-    // Every third formula left for later: a placeholder, its expression built by `parse`
-    // only when its chunk is compiled, and asked for once.
-    let mut later_spec = spec.clone();
-    let later: Vec<usize> = (0..spec.cells.len())
-        .filter(|&at| at % 3 == 0 && matches!(spec.cells[at].body, Body::Formula(_)))
+    let formulas: Vec<usize> = (0..spec.cells.len())
+        .filter(|&at| matches!(spec.cells[at].body, Body::Formula(_)))
         .collect();
-    for &at in &later {
-        later_spec.cells[at].body = Body::Formula(Expr::Num(f64::NAN));
-    }
-    let mut asked = Vec::new();
-    let built_later = Model::build_later(later_spec, later.clone(), |positions| {
-        asked.extend_from_slice(positions);
-        positions
-            .iter()
-            .map(|&at| match &spec.cells[at].body {
-                Body::Formula(expr) => expr.clone(),
-                Body::Input(_) => unreachable!("only formulas are left for later"),
-            })
-            .collect()
-    });
-    assert_eq!(asked, later);
-    same_values(&built_later, &borrowed);
-    assert!(built_later.errors().eq(borrowed.errors()));
-    let mut owned = Model::build_owned(spec.clone());
-    same_values(&owned, &borrowed);
-    assert_eq!(owned.order(), borrowed.order());
-    assert_eq!(owned.cycles(), borrowed.cycles());
-    assert!(owned.errors().eq(borrowed.errors()));
-    assert_eq!(owned.errors().count(), 2 + 2);
+    let functions = spec.functions.clone();
+    let mut source = Asked {
+        spec: &mut spec,
+        asked: Vec::new(),
+    };
+    let mut sourced = Model::build_from(&mut source, &functions);
+    // Each formula asked for once, a chunk at a time, in the order of the cells.
+    assert_eq!(source.asked, formulas);
+    same_values(&sourced, &borrowed);
+    assert_eq!(sourced.order(), borrowed.order());
+    assert_eq!(sourced.cycles(), borrowed.cycles());
+    assert!(sourced.errors().eq(borrowed.errors()));
+    assert_eq!(sourced.errors().count(), 2 + 2);
     for c in borrowed.cells() {
-        assert_eq!(owned.precedents(c), borrowed.precedents(c));
-        assert_eq!(owned.dependents(c), borrowed.dependents(c));
+        assert_eq!(sourced.precedents(c), borrowed.precedents(c));
+        assert_eq!(sourced.dependents(c), borrowed.dependents(c));
     }
     // And it goes on as a model built the usual way: its fingerprints were kept, so the same
     // spec again changes nothing but the input set meanwhile.
     let mut borrowed = borrowed;
-    for model in [&mut owned, &mut borrowed] {
+    for model in [&mut sourced, &mut borrowed] {
         model.set("i3", 7.5).unwrap();
     }
-    same_values(&owned, &borrowed);
-    let (a, b) = (owned.update(&spec), borrowed.update(&spec));
+    same_values(&sourced, &borrowed);
+    let (a, b) = (sourced.update(&spec), borrowed.update(&spec));
     assert!(a == b, "the updates differ");
     assert!(!a.structural && a.redefined.is_empty() && a.inputs_changed.len() == 1);
-    same_values(&owned, &borrowed);
+    same_values(&sourced, &borrowed);
 }
 
 /// A wave that outgrows the heap and switches to sweeping the order still stops at cells
@@ -675,6 +688,8 @@ fn a_name_given_twice_takes_its_last_definition() {
     // And again on an update, where the names are no longer new.
     model.update(&spec);
     assert_eq!(value(&model, "c"), Value::Num(4.0));
-    let owned = Model::build_owned(spec.clone());
-    assert_eq!(value(&owned, "b"), Value::Num(20.0));
+    let functions = spec.functions.clone();
+    let sourced = Model::build_from(&mut spec.clone(), &functions);
+    assert_eq!(value(&sourced, "b"), Value::Num(20.0));
+    assert_eq!(value(&sourced, "c"), Value::Num(4.0));
 }

@@ -349,7 +349,9 @@ proptest! {
         let mut sheet = initial(inputs, formulas);
         let mut model = Model::build(&sheet.spec());
         same_model(&model, &Model::build(&sheet.spec()))?;
-        same_model(&Model::build_owned(sheet.spec()), &model)?;
+        let mut spec = sheet.spec();
+        let functions = spec.functions.clone();
+        same_model(&Model::build_from(&mut spec, &functions), &model)?;
         for edit in &edits {
             apply(&mut sheet, &mut model, edit)?;
             same_model(&model, &Model::build(&sheet.spec()))?;

@@ -54,10 +54,11 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
         if matches!(error, BuildError::Cycle { .. }) {
             continue;
         }
-        let Some(info) = workbook.cells.get(model.name(cell)) else {
+        let name = model.name(cell);
+        let Some(info) = workbook.cells.get(name) else {
             continue;
         };
-        let d = build_error(workbook, info, error, out.len() < MAX_SUGGESTED);
+        let d = build_error(workbook, name, info, error, out.len() < MAX_SUGGESTED);
         let key = (
             d.message.clone(),
             d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -91,14 +92,15 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
 const MAX_SUGGESTED: usize = 64;
 
 /// "in `training.gpt3.cost_usd`" for table cells, whose formula is shared by every row.
-fn where_label(info: &CellInfo) -> String {
+fn where_label(cell: &str, info: &CellInfo) -> String {
     match info.origin() {
-        Origin::Table(t) => format!("in `{}` (row `{}`)", info.name, t.row),
-        _ => format!("in `{}`", info.name),
+        Origin::Table(t) => format!("in `{cell}` (row `{}`)", t.row),
+        _ => format!("in `{cell}`"),
     }
 }
 
-fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest: bool) -> Diagnostic {
+/// Why `cell` could not be built.
+fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildError, suggest: bool) -> Diagnostic {
     let span = info.site.span();
     let text = workbook.formula(info).unwrap_or("");
     let (label_span, mut suggestions): (_, Vec<String>) = match error {
@@ -134,7 +136,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
         }
         _ => (span.clone(), Vec::new()),
     };
-    let mut labels = vec![primary(info.site.file(), label_span.clone(), where_label(info))];
+    let mut labels = vec![primary(info.site.file(), label_span.clone(), where_label(cell, info))];
     // A name or call the cell's formula does not have comes from a pack function it calls:
     // point into the pack.
     let word = match error {
@@ -153,7 +155,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
         if let Some((name, f, inner)) = found {
             labels = vec![
                 primary(f.site.file(), inner, format!("in the pack function `{name}`")),
-                secondary(info.site.file(), span.clone(), format!("called from `{}`", info.name)),
+                secondary(info.site.file(), span.clone(), format!("called from `{cell}`")),
             ];
             // Inside the pack, its own values are written without the pack's id.
             if !word.contains('.') {
@@ -167,7 +169,7 @@ fn build_error(workbook: &Workbook, info: &CellInfo, error: &BuildError, suggest
         // The problem is in the pack: point at each call along the chain, the first first.
         labels = function_chain(workbook, chain);
         let at = ident_span(text, span.clone(), &chain[0]);
-        let message = format!("called from `{}`", info.name);
+        let message = format!("called from `{cell}`");
         labels.push(if labels.is_empty() {
             primary(info.site.file(), at, message)
         } else {
@@ -341,7 +343,16 @@ fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind) ->
     }
     notes.push(format!("help: {help}"));
     Diagnostic::error()
-        .with_message(format!("{}: {} in `{}`", kind.code(), kind.describe(), info.name))
-        .with_labels(vec![primary(info.site.file(), info.site.span(), where_label(info))])
+        .with_message(format!(
+            "{}: {} in `{}`",
+            kind.code(),
+            kind.describe(),
+            model.name(cell)
+        ))
+        .with_labels(vec![primary(
+            info.site.file(),
+            info.site.span(),
+            where_label(model.name(cell), info),
+        )])
         .with_notes(notes)
 }

@@ -4,6 +4,7 @@
 //! that silently vanishes. Nothing here is validated beyond its shape; [`crate::resolve`] turns
 //! these into engine definitions.
 
+use flopsheet_engine::NameList;
 use indexmap::IndexMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -131,19 +132,24 @@ pub struct RawTable {
 
 /// The workbook's cells, in the order written.
 ///
-/// A vector rather than a map: a generated workbook has a hundred thousand cells, and a map's
-/// hashes and index would cost some 20 bytes a cell more while it loads. A name written twice
-/// is reported from the span index (`duplicate_keys`), before anything reads these.
+/// Vectors rather than a map, and the names back to back in one string: a generated workbook
+/// has a hundred thousand cells, and a map's hashes and index, and an allocation for each name,
+/// would cost some 50 bytes a cell more while it loads. A name written twice is reported from
+/// the span index (`duplicate_keys`), before anything reads these.
 #[derive(Debug, Clone, Default)]
-pub struct RawCells(pub Vec<(Box<str>, RawCell)>);
+pub struct RawCells {
+    pub names: NameList,
+    /// The cell named `names.get(i)` at `i`.
+    pub cells: Vec<WorkbookCell>,
+}
 
 impl RawCells {
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.cells.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.cells.is_empty()
     }
 }
 
@@ -156,27 +162,103 @@ impl<'de> Deserialize<'de> for RawCells {
                 f.write_str("a map of cells: `{\"name\": 1.5, \"other\": \"name * 2\"}`")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCells, A::Error> {
-                let mut cells = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1 << 16));
-                while let Some((name, cell)) = map.next_entry::<String, RawCell>()? {
-                    cells.push((name.into_boxed_str(), cell));
+                let mut raw = RawCells::default();
+                while let Some(name) = map.next_key::<Key>()? {
+                    raw.names.push(&name.0);
+                    raw.cells.push(map.next_value()?);
                 }
-                Ok(RawCells(cells))
+                // The vector doubled as it grew, a third of it is spare: give that back
+                // before the cells are resolved, when the load holds the most.
+                raw.cells.shrink_to_fit();
+                Ok(raw)
             }
         }
         deserializer.deserialize_map(CellsVisitor)
     }
 }
 
-/// A cell: `1.5`, `"a * b"`, or `(value: 1.5, unit: ..)` / `(formula: "a * b", unit: ..)`.
+/// A map key, borrowed from the text when it is written without escapes (as ron hands it):
+/// copied only into [`RawCells::names`].
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a cell name in quotes")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(v.to_string().into()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(v.into()))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A formula as read.
 ///
-/// Kept small (40 bytes): a generated workbook holds a hundred thousand of these at once while
-/// it loads, and most have no unit, note or source.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RawCell {
+/// ron hands a string written without escapes as a slice of the text it reads: such a formula
+/// is not copied (a hundred thousand of them would be as many allocations while a large
+/// workbook loads), only where the slice is, and [`RawFormula::text`] reads it back from the
+/// same text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawFormula {
+    /// The address and length of the slice of the text ron read.
+    InText { address: usize, len: usize },
+    /// Written with escapes, or read from something other than a file's text.
+    Owned(Box<str>),
+}
+
+impl RawFormula {
+    /// The formula, given the text it was read from; `None` if it is not in that text.
+    pub fn text<'a>(&'a self, read_from: &'a str) -> Option<&'a str> {
+        match self {
+            RawFormula::Owned(text) => Some(text),
+            RawFormula::InText { address, len } => {
+                let start = address.checked_sub(read_from.as_ptr() as usize)?;
+                read_from.get(start..start.checked_add(*len)?)
+            }
+        }
+    }
+}
+
+/// A cell: `1.5`, `"a * b"`, or `(value: 1.5, unit: ..)` / `(formula: "a * b", unit: ..)`;
+/// its formula held as `F`: a [`RawCell`]'s owns its text, a [`WorkbookCell`]'s may only
+/// say where it is.
+///
+/// Kept small (40 and 48 bytes, and no allocation for a plain cell): a generated workbook
+/// holds a hundred thousand of these at once while it loads, and most have no unit, note or
+/// source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell<F> {
     pub value: Option<f64>,
-    pub formula: Option<Box<str>>,
+    pub formula: Option<F>,
     /// The cell's unit, note, source and date, when it has any.
     pub notes: Option<Box<Notes>>,
+}
+
+/// A cell of a pack or of a table: its formula's text is its own.
+pub type RawCell = Cell<Box<str>>;
+
+/// A cell of the workbook's `cells`, a formula not copied out of the file (see [`RawFormula`]).
+pub type WorkbookCell = Cell<RawFormula>;
+
+impl<F> Default for Cell<F> {
+    fn default() -> Self {
+        Cell {
+            value: None,
+            formula: None,
+            notes: None,
+        }
+    }
 }
 
 /// What a cell says about itself besides its value or formula: shown, never computed with.
@@ -195,58 +277,189 @@ impl Notes {
     }
 }
 
+/// How a cell holds its formula's text: made from a string ron lends out of the text it reads
+/// (written without escapes) or from one it had to build.
+pub trait FormulaText: Sized {
+    fn lent(text: &str) -> Self;
+    fn built(text: String) -> Self;
+    /// The formula, given the text of the file it was read from.
+    fn text<'a>(&'a self, read_from: &'a str) -> &'a str;
+}
+
+impl FormulaText for Box<str> {
+    fn lent(text: &str) -> Self {
+        text.into()
+    }
+    fn built(text: String) -> Self {
+        text.into_boxed_str()
+    }
+    fn text<'a>(&'a self, _: &'a str) -> &'a str {
+        self
+    }
+}
+
+impl FormulaText for RawFormula {
+    fn lent(text: &str) -> Self {
+        RawFormula::InText {
+            address: text.as_ptr() as usize,
+            len: text.len(),
+        }
+    }
+    fn built(text: String) -> Self {
+        RawFormula::Owned(text.into_boxed_str())
+    }
+    fn text<'a>(&'a self, read_from: &'a str) -> &'a str {
+        // Empty only if given another text than the one read, which a load never mixes up:
+        // the empty formula is then reported as invalid, not taken as anything.
+        RawFormula::text(self, read_from).unwrap_or_default()
+    }
+}
+
+/// Deserializes a string into an `F`, borrowing what ron lends.
+struct Text<F>(F);
+
+impl<'de, F: FormulaText> Deserialize<'de> for Text<F> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<F>(std::marker::PhantomData<F>);
+        impl<'de, F: FormulaText> Visitor<'de> for TextVisitor<F> {
+            type Value = Text<F>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a formula in quotes")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<F>, E> {
+                Ok(Text(F::lent(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<F>, E> {
+                Ok(Text(F::built(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<F>, E> {
+                Ok(Text(F::built(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LongCell {
+#[serde(bound = "F: FormulaText")]
+struct LongCell<F> {
     value: Option<f64>,
-    formula: Option<String>,
+    formula: Option<Text<F>>,
     unit: Option<String>,
     note: Option<String>,
     source: Option<String>,
     date: Option<String>,
 }
 
-impl<'de> Deserialize<'de> for RawCell {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CellVisitor;
-        impl<'de> Visitor<'de> for CellVisitor {
-            type Value = RawCell;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")`")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCell, E> {
-                Ok(RawCell {
-                    value: Some(v),
-                    ..RawCell::default()
-                })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCell, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCell, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCell, E> {
-                Ok(RawCell {
-                    formula: Some(v.into()),
-                    ..RawCell::default()
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawCell, A::Error> {
-                let long = LongCell::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                let notes = Notes {
-                    unit: long.unit,
-                    note: long.note,
-                    source: long.source,
-                    date: long.date,
-                };
-                Ok(RawCell {
-                    value: long.value,
-                    formula: long.formula.map(String::into_boxed_str),
-                    notes: notes.boxed(),
-                })
-            }
+impl<F> Cell<F> {
+    fn formula(formula: F) -> Cell<F> {
+        Cell {
+            formula: Some(formula),
+            ..Cell::default()
         }
-        deserializer.deserialize_any(CellVisitor)
+    }
+}
+
+struct CellVisitor<F>(std::marker::PhantomData<F>);
+
+impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
+    type Value = Cell<F>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")`")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell<F>, E> {
+        Ok(Cell {
+            value: Some(v),
+            ..Cell::default()
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell<F>, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell<F>, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cell<F>, E> {
+        Ok(Cell::formula(F::lent(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cell<F>, E> {
+        Ok(Cell::formula(F::built(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cell<F>, E> {
+        Ok(Cell::formula(F::built(v)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cell<F>, A::Error> {
+        let long = LongCell::<F>::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let notes = Notes {
+            unit: long.unit,
+            note: long.note,
+            source: long.source,
+            date: long.date,
+        };
+        Ok(Cell {
+            value: long.value,
+            formula: long.formula.map(|text| text.0),
+            notes: notes.boxed(),
+        })
+    }
+}
+
+impl<'de, F: FormulaText> Deserialize<'de> for Cell<F> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CellVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As the loader reads RON.
+    fn read<T: serde::de::DeserializeOwned>(text: &str) -> ron::error::SpannedResult<T> {
+        let extensions = ron::extensions::Extensions::IMPLICIT_SOME;
+        ron::Options::default()
+            .with_default_extension(extensions)
+            .from_str(text)
+    }
+
+    /// A formula written without escapes is not copied: it is read back from the text it was
+    /// read from, and only from that text; one with escapes is kept.
+    #[test]
+    fn workbook_formulas_are_read_back_from_their_text() {
+        let text = r#"{"plain": "a * 2", "escaped": "a\t* 2", "raw": r"a + 1", "long": (formula: "b / 2", unit: "h"), "input": 4}"#;
+        let cells: RawCells = read(text).unwrap();
+        let names: Vec<&str> = cells.names.iter().collect();
+        assert_eq!(names, ["plain", "escaped", "raw", "long", "input"]);
+        let formulas: Vec<Option<&str>> = cells
+            .cells
+            .iter()
+            .map(|c| c.formula.as_ref().and_then(|f| f.text(text)))
+            .collect();
+        assert_eq!(
+            formulas,
+            [Some("a * 2"), Some("a\t* 2"), Some("a + 1"), Some("b / 2"), None]
+        );
+        assert!(matches!(cells.cells[0].formula, Some(RawFormula::InText { .. })));
+        assert!(matches!(cells.cells[1].formula, Some(RawFormula::Owned(_))));
+        assert_eq!(cells.cells[4].value, Some(4.0));
+        assert_eq!(cells.cells[3].notes.as_ref().and_then(|n| n.unit.as_deref()), Some("h"));
+        // The same characters elsewhere are not the text it was read from.
+        let copy = text.to_string();
+        assert_eq!(cells.cells[0].formula.as_ref().unwrap().text(&copy), None);
+        assert_eq!(cells.cells[1].formula.as_ref().unwrap().text(&copy), Some("a\t* 2"));
+        // A pack's or a table's cell owns its formula.
+        let raw: RawCell = read(r#"(formula: "x + 1")"#).unwrap();
+        assert_eq!(raw.formula.as_deref(), Some("x + 1"));
+        let wrong = read::<RawCell>("(formula: 3)");
+        let wrong = wrong.unwrap_err().to_string();
+        assert!(wrong.contains("Expected string"), "{wrong}");
+    }
+
+    /// A large workbook holds a hundred thousand of these while it loads.
+    #[test]
+    fn raw_cells_stay_small() {
+        assert_eq!(std::mem::size_of::<RawCell>(), 40);
+        assert_eq!(std::mem::size_of::<WorkbookCell>(), 48);
     }
 }

@@ -6,11 +6,11 @@
 //! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
 
 use crate::cells::Cells;
-use crate::raw::{Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
+use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawCells, RawPack, RawTable, RawWorkbook};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{formula, Body, CellDef, Expr, FunctionDef, ModelSpec};
+use flopsheet_engine::{formula, Body, CellDef, CellSource, Expr, FunctionDef, ModelSpec};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -68,22 +68,22 @@ fn offset(at: usize) -> u32 {
 /// What a cell is, for display: everything but its value.
 ///
 /// One of these is kept for every cell as long as the workbook is loaded, so it holds no
-/// allocation a plain cell does not need. A formula's text is read from the file at its site
-/// ([`Workbook::formula`]); the rest (unit, note, source, date, and a formula that the file
+/// allocation a plain cell does not need (32 bytes). Its name is kept by [`Cells`]. A
+/// formula's text is read from the file at its site ([`Workbook::formula`]); the rest (where a
+/// pack's or a table's cell comes from, unit, note, source, date, and a formula that the file
 /// holds escaped) is boxed, and only when present.
 #[derive(Debug, Clone)]
 pub struct CellInfo {
-    pub name: Arc<str>,
     pub site: Site,
-    /// `None` for a cell of the workbook itself, the common case; see [`CellInfo::origin`].
-    origin: Option<Box<Origin>>,
-    extra: Option<Box<Extra>>,
     /// Set when `--set` replaced the cell's definition for this run.
     pub overridden: bool,
+    /// `None` for a plain cell of the workbook itself, the common case.
+    extra: Option<Box<Extra>>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Extra {
+    origin: Origin,
     notes: Notes,
     /// The formula as written, when the file does not hold it verbatim at the site: a string
     /// with escapes, or a site that could not be found.
@@ -93,7 +93,7 @@ struct Extra {
 impl CellInfo {
     /// Where the cell comes from: the workbook, a pack, or a table.
     pub fn origin(&self) -> &Origin {
-        self.origin.as_deref().unwrap_or(&Origin::Workbook)
+        self.extra.as_ref().map_or(&Origin::Workbook, |e| &e.origin)
     }
 
     pub fn unit(&self) -> Option<&str> {
@@ -124,8 +124,9 @@ impl CellInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Origin {
+    #[default]
     Workbook,
     Pack(String),
     Table(TableCell),
@@ -243,25 +244,88 @@ pub struct LoadedPack {
     pub location: String,
 }
 
-/// The result of resolving: the engine's spec and the display metadata.
+/// The result of resolving: the display metadata and each cell's definition, ready to build
+/// the model from ([`Resolved`] is the model's [`CellSource`]) or to diff it against
+/// ([`Resolved::spec`]).
 pub struct Resolved {
     pub workbook: Workbook,
-    /// Every definition, except the bodies of the cells at `later` (placeholders meanwhile).
-    pub spec: ModelSpec,
-    /// Positions in `spec.cells` (and `workbook.cells`) of workbook formulas checked but not
-    /// yet parsed: a large workbook's expression trees are built a chunk at a time while the
-    /// model is built (see [`Workbook::parse`]), and never all held at once. Reloads parse
-    /// them all first ([`Resolved::parse_all`]).
-    pub later: Vec<usize>,
+    /// Each cell's definition, by position in `workbook.cells`.
+    bodies: Vec<Pending>,
+    pub functions: Vec<FunctionDef>,
+}
+
+/// A cell's definition, from resolving until the model is built.
+///
+/// 16 bytes: a large workbook holds one a cell beside its [`CellInfo`]s, its names and the
+/// model being built, so its formulas are not parsed here (they are, a chunk at a time, as
+/// the model compiles them) and it repeats no name.
+#[derive(Debug, Clone)]
+enum Pending {
+    Input(f64),
+    /// Parsed when resolved, slots bound: a pack's or a table's formula, or one that is just
+    /// a name (its cell takes that name's unit).
+    Parsed(Box<Expr>),
+    /// A workbook formula, checked when resolved, parsed by [`Workbook::parse`].
+    Later,
 }
 
 impl Resolved {
-    /// Parses every formula left for later into `spec`.
-    pub fn parse_all(&mut self) {
-        let later = std::mem::take(&mut self.later);
-        for (at, expr) in later.iter().zip(self.workbook.parse(&later)) {
-            self.spec.cells[*at].body = Body::Formula(expr);
+    /// Every definition, every formula parsed: what a reload brings the model to.
+    pub fn spec(&self) -> ModelSpec {
+        let formulas: Vec<usize> = (0..self.len()).filter(|&at| self.input(at).is_none()).collect();
+        let mut exprs = self.exprs(&formulas).into_iter();
+        let cells = (0..self.len())
+            .map(|at| CellDef {
+                name: self.name(at).into(),
+                body: match self.input(at) {
+                    Some(v) => Body::Input(v),
+                    None => Body::Formula(exprs.next().unwrap_or_else(|| unparsed(""))),
+                },
+            })
+            .collect();
+        ModelSpec {
+            cells,
+            functions: self.functions.clone(),
         }
+    }
+
+    /// The expressions of the formula cells at `positions`.
+    fn exprs(&self, positions: &[usize]) -> Vec<Expr> {
+        let later: Vec<usize> = positions
+            .iter()
+            .copied()
+            .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .collect();
+        let mut parsed = self.workbook.parse(&later).into_iter();
+        positions
+            .iter()
+            .map(|&at| match &self.bodies[at] {
+                Pending::Parsed(expr) => (**expr).clone(),
+                Pending::Later => parsed.next().unwrap_or_else(|| unparsed("")),
+                Pending::Input(v) => Expr::Num(*v),
+            })
+            .collect()
+    }
+}
+
+impl CellSource for Resolved {
+    fn len(&self) -> usize {
+        self.bodies.len()
+    }
+
+    fn name(&self, at: usize) -> &str {
+        self.workbook.cells.name(at)
+    }
+
+    fn input(&self, at: usize) -> Option<f64> {
+        match self.bodies[at] {
+            Pending::Input(v) => Some(v),
+            Pending::Parsed(_) | Pending::Later => None,
+        }
+    }
+
+    fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
+        self.exprs(positions)
     }
 }
 
@@ -278,13 +342,11 @@ fn unparsed(text: &str) -> Expr {
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
 struct Resolver {
     cells: Cells,
-    bodies: Vec<CellDef>,
+    bodies: Vec<Pending>,
     /// Every source file's text, by file id.
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
-    /// Workbook formula cells whose body awaits [`Workbook::parse`].
-    later: Vec<usize>,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -312,13 +374,17 @@ pub fn resolve(
     // Sized up front: growing a map of a hundred thousand cells step by step copies it all
     // over again at every doubling.
     let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();
+    let name_bytes = raw.cells.names.iter().map(str::len).sum::<usize>()
+        + packs
+            .iter()
+            .flat_map(|p| p.raw.values.keys().map(|k| p.raw.id.len() + 1 + k.len()))
+            .sum::<usize>();
     let mut r = Resolver {
-        cells: Cells::with_capacity(count),
+        cells: Cells::with_capacity(count, name_bytes),
         bodies: Vec::with_capacity(count),
         texts: sources.texts(),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
-        later: Vec::new(),
     };
     for pack in packs {
         r.pack(pack);
@@ -326,13 +392,13 @@ pub fn resolve(
     // The cells' spans, walked in the order written (the order of `raw.cells`), so that
     // finding each costs no lookup; a key out of step is looked up by path.
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
-    // Taken, not borrowed: each cell's strings are freed as the loop goes (a formula is read
-    // back from the file; one the file holds escaped moves into its `CellInfo`), and the raw
-    // cells are gone before the formulas are checked.
-    for (name, cell) in std::mem::take(&mut raw.cells).0 {
+    // Taken, not borrowed: the raw cells are gone before the formulas are checked.
+    let RawCells { names, cells } = std::mem::take(&mut raw.cells);
+    for (at, cell) in cells.into_iter().enumerate() {
+        let name = names.get(at);
         let entry = match entries.next() {
-            Some(e) if e.name() == &*name => Some(e),
-            _ => spans.entry(&["cells", &name]),
+            Some(e) if e.name() == name => Some(e),
+            _ => spans.entry(&["cells", name]),
         };
         let key = entry.map_or(0..0, |e| e.key());
         let formula_span = entry.and_then(|e| {
@@ -341,12 +407,13 @@ pub fn resolve(
                 .or_else(|| cell.formula.as_ref().map(|_| e.value()))
         });
         let site = Site::new(file, key.clone(), formula_span);
-        if !is_valid_name(&name) {
-            r.diagnostics.push(invalid_name(&name, file, key));
+        if !is_valid_name(name) {
+            r.diagnostics.push(invalid_name(name, file, key));
             continue;
         }
-        r.cell(name.into(), cell, site, Origin::Workbook, Parse::Later, |_| {});
+        r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
     }
+    drop(names);
     r.check_later();
     let pack_ids: Vec<&str> = packs
         .iter()
@@ -365,8 +432,8 @@ pub fn resolve(
         return Err(dedup(r.diagnostics));
     }
     if !slots.is_empty() {
-        for def in &mut r.bodies {
-            if let Body::Formula(expr) = &mut def.body {
+        for body in &mut r.bodies {
+            if let Pending::Parsed(expr) = body {
                 bind_slots(expr, slots);
             }
         }
@@ -407,14 +474,10 @@ pub fn resolve(
             .map(|(name, (_, info))| (name.clone(), info.clone()))
             .collect(),
     };
-    let spec = ModelSpec {
-        cells: r.bodies,
-        functions: functions.into_values().map(|(f, _)| f).collect(),
-    };
     Ok(Resolved {
         workbook,
-        spec,
-        later: r.later,
+        bodies: r.bodies,
+        functions: functions.into_values().map(|(f, _)| f).collect(),
     })
 }
 
@@ -440,7 +503,7 @@ impl Resolver {
                 .or_else(|| pack.spans.value(&["values", key]));
             let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
             self.cell(
-                format!("{id}.{key}").into(),
+                &format!("{id}.{key}"),
                 cell.clone(),
                 site,
                 Origin::Pack(id.clone()),
@@ -495,17 +558,19 @@ impl Resolver {
 
     /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites
     /// its names, and refuses a name that already exists.
-    fn cell(
+    fn cell<F: FormulaText>(
         &mut self,
-        name: Arc<str>,
-        cell: RawCell,
+        name: &str,
+        cell: Cell<F>,
         site: Site,
         origin: Origin,
         parse: Parse,
         mut rewrite: impl FnMut(&mut formula::Ident),
     ) {
-        let body = match (cell.value, &cell.formula) {
-            (Some(v), None) => Body::Input(v),
+        let source = self.source(site.file());
+        let text = cell.formula.as_ref().map(|f| f.text(&source));
+        let body = match (cell.value, text) {
+            (Some(v), None) => Pending::Input(v),
             (None, Some(text)) => {
                 let mut expr = match parse {
                     Parse::Now => match self.parse(text, site.file(), site.span()) {
@@ -513,21 +578,28 @@ impl Resolver {
                         None => return,
                     },
                     Parse::Done(expr) => expr,
-                    // A placeholder until the model is built.
-                    Parse::Later => {
-                        self.later.push(self.bodies.len());
-                        Expr::Num(f64::NAN)
-                    }
+                    Parse::Later => return self.add(name, cell.notes, text, site, origin, Pending::Later),
                 };
                 expr.rewrite_names(&mut rewrite);
-                Body::Formula(expr)
+                Pending::Parsed(Box::new(expr))
             }
             _ => {
-                self.diagnostics.extend(shape_error(&name, &cell, &site));
+                self.diagnostics.extend(shape_error(name, &cell, &site));
                 return;
             }
         };
-        if let Some(existing) = self.cells.get(&name) {
+        self.add(name, cell.notes, text.unwrap_or_default(), site, origin, body);
+    }
+
+    /// The text of the file `file`.
+    fn source(&self, file: FileId) -> Arc<str> {
+        self.texts.get(file).cloned().unwrap_or_else(|| "".into())
+    }
+
+    /// Adds a cell defined by `body` (with `formula`, as written, if it is a formula), unless
+    /// its name is taken or it is an input that is not a finite number.
+    fn add(&mut self, name: &str, notes: Option<Box<Notes>>, formula: &str, site: Site, origin: Origin, body: Pending) {
+        if let Some(existing) = self.cells.get(name) {
             let help = match (existing.origin(), &origin) {
                 (Origin::Pack(id), _) => format!(
                     "help: a workbook cannot redefine a value of the pack `{id}`: give your cell another name, or try another value with `--set {name}=VALUE` or a scenario's `set:`"
@@ -549,7 +621,7 @@ impl Resolver {
             );
             return;
         }
-        if !is_finite_input(&body) {
+        if matches!(body, Pending::Input(v) if !v.is_finite()) {
             self.diagnostics.push(
                 Diagnostic::error()
                     .with_message(format!("the input `{name}` is not a finite number"))
@@ -569,18 +641,16 @@ impl Resolver {
                 .and_then(|(span, file)| file.get(span.start + 1..span.end.saturating_sub(1)))
                 == Some(text)
         };
-        let formula = cell.formula.filter(|text| !in_file(text));
-        let notes = cell.notes.map(|notes| *notes).unwrap_or_default();
-        let extra = (formula.is_some() || notes != Notes::default()).then(|| Box::new(Extra { notes, formula }));
+        let formula = (!matches!(body, Pending::Input(_)) && !in_file(formula)).then(|| formula.into());
+        let notes = notes.map(|notes| *notes).unwrap_or_default();
+        let plain = formula.is_none() && notes == Notes::default() && origin == Origin::Workbook;
         let info = CellInfo {
-            name: name.clone(),
             site,
-            origin: (origin != Origin::Workbook).then(|| Box::new(origin)),
-            extra,
             overridden: false,
+            extra: (!plain).then(|| Box::new(Extra { origin, notes, formula })),
         };
-        self.cells.insert(info);
-        self.bodies.push(CellDef { name, body });
+        self.cells.insert(name, info);
+        self.bodies.push(body);
     }
 
     /// The expression of a formula, or `None` with a diagnostic.
@@ -598,8 +668,10 @@ impl Resolver {
     /// expressions: those are built a batch at a time as the model is built. A formula that is
     /// just a name (`row.params`) is parsed now, since its cell shows that name's unit.
     fn check_later(&mut self) {
-        let texts: Vec<&str> = self
-            .later
+        let later: Vec<usize> = (0..self.bodies.len())
+            .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .collect();
+        let texts: Vec<&str> = later
             .iter()
             .map(|&at| self.cells[at].formula(&self.texts).unwrap_or_default())
             .collect();
@@ -612,20 +684,16 @@ impl Resolver {
             .collect();
         drop(texts);
         for (i, err) in refused {
-            let info = &self.cells[self.later[i]];
+            let info = &self.cells[later[i]];
             let text = info.formula(&self.texts).unwrap_or_default();
             let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
             self.diagnostics.push(diagnostic);
         }
-        let mut parsed_now = vec![false; self.later.len()];
         for (i, expr) in aliases {
             if let Some(expr) = expr {
-                self.bodies[self.later[i]].body = Body::Formula(expr);
-                parsed_now[i] = true;
+                self.bodies[later[i]] = Pending::Parsed(Box::new(expr));
             }
         }
-        let mut parsed_now = parsed_now.into_iter();
-        self.later.retain(|_| !parsed_now.next().unwrap_or(false));
     }
 
     fn table(
@@ -740,11 +808,14 @@ impl Resolver {
                 continue;
             }
             // Parse each column's formula once; every row gets a rewritten copy.
+            let source = self.source(file);
             let parsed = match &cell.formula {
-                Some(text) if cell.value.is_none() => match self.parse(text, file, formula_span.unwrap_or(key)) {
-                    Some(expr) => Some(expr),
-                    None => continue,
-                },
+                Some(formula) if cell.value.is_none() => {
+                    match self.parse(formula.text(&source), file, formula_span.unwrap_or(key)) {
+                        Some(expr) => Some(expr),
+                        None => continue,
+                    }
+                }
                 _ => None,
             };
             for row in rows {
@@ -762,7 +833,7 @@ impl Resolver {
                     }
                 };
                 self.cell(
-                    name.into(),
+                    &name,
                     cell.clone(),
                     site.clone(),
                     origin,
@@ -818,8 +889,7 @@ impl Resolver {
                 Some(info) => {
                     info.overridden = true;
                     if let Some(at) = self.cells.position(name) {
-                        self.bodies[at].body = Body::Input(*value);
-                        self.later.retain(|&later| later != at);
+                        self.bodies[at] = Pending::Input(*value);
                     }
                 }
                 None => {
@@ -865,7 +935,7 @@ fn formula_error(text: &str, err: &formula::FormulaError, file: FileId, span: Ra
 }
 
 /// A cell must be exactly one of an input and a formula.
-fn shape_error(name: &str, cell: &RawCell, site: &Site) -> Option<Diagnostic> {
+fn shape_error<F>(name: &str, cell: &Cell<F>, site: &Site) -> Option<Diagnostic> {
     let what = match (cell.value, &cell.formula) {
         (Some(_), Some(_)) => "both a `value` and a `formula`",
         (None, None) => "neither a `value` nor a `formula`",
@@ -891,46 +961,42 @@ fn dedup(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics
 }
 
-fn is_finite_input(body: &Body) -> bool {
-    match body {
-        Body::Input(v) => v.is_finite(),
-        Body::Formula(_) => true,
-    }
-}
-
 fn table_cell_name(table: &str, row: &str, column: &str) -> String {
     format!("{table}.{row}.{column}")
 }
 
 /// Cells whose formula is just another name (`row.params`), without a unit of their own,
 /// show that name's unit.
-fn inherit_units(cells: &mut Cells, bodies: &[CellDef]) {
+fn inherit_units(cells: &mut Cells, bodies: &[Pending]) {
     let alias_of: HashMap<&str, &str> = bodies
         .iter()
-        .filter_map(|d| match &d.body {
-            Body::Formula(Expr::Name(ident)) => Some((&*d.name, ident.target.as_str())),
+        .enumerate()
+        .filter_map(|(at, body)| match body {
+            Pending::Parsed(expr) => match &**expr {
+                Expr::Name(ident) => Some((cells.name(at), ident.target.as_str())),
+                _ => None,
+            },
             _ => None,
         })
         .collect();
-    if alias_of.is_empty() {
-        return;
-    }
-    for def in bodies {
-        if cells.get(&def.name).is_none_or(|c| c.unit().is_some()) {
+    let mut units = Vec::new();
+    for (&name, _) in alias_of.iter() {
+        if cells.get(name).is_none_or(|c| c.unit().is_some()) {
             continue;
         }
         // Follow a short chain of aliases (a column reading a column reading a pack value).
-        let mut at = &*def.name;
-        let mut unit = None;
+        let mut at = name;
         for _ in 0..8 {
             let Some(&next) = alias_of.get(at) else { break };
-            unit = cells.get(next).and_then(|c| c.unit().map(str::to_string));
-            if unit.is_some() {
+            if let Some(unit) = cells.get(next).and_then(|c| c.unit()) {
+                units.push((name.to_string(), unit.to_string()));
                 break;
             }
             at = next;
         }
-        if let (Some(cell), Some(unit)) = (cells.get_mut(&def.name), unit) {
+    }
+    for (name, unit) in units {
+        if let Some(cell) = cells.get_mut(&name) {
             cell.extra.get_or_insert_default().notes.unit = Some(unit);
         }
     }
@@ -1010,7 +1076,8 @@ mod tests {
     #[test]
     fn cell_info_stays_small() {
         assert_eq!(std::mem::size_of::<Site>(), 20);
-        assert_eq!(std::mem::size_of::<CellInfo>(), 56);
+        assert_eq!(std::mem::size_of::<CellInfo>(), 32);
+        assert_eq!(std::mem::size_of::<Pending>(), 16);
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub struct Definitions {
 impl Definitions {
     /// The number of cells defined (workbook, packs and tables).
     pub fn cell_count(&self) -> usize {
-        self.loaded.resolved.spec.cells.len()
+        self.loaded.resolved.workbook.cells.len()
     }
 
     /// The second step of [`Workspace::load`]: builds the dependency graph, evaluates every
@@ -217,9 +217,10 @@ impl Definitions {
             options,
             cache,
         } = self;
-        let Resolved { workbook, spec, later } = loaded.resolved;
-        // `later` is taken, and freed once read, before the model grows.
-        let model = Model::build_later(spec, later, |positions| workbook.parse(positions));
+        let mut resolved = loaded.resolved;
+        let functions = std::mem::take(&mut resolved.functions);
+        let model = Model::build_from(&mut resolved, &functions);
+        let workbook = resolved.workbook;
         let diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
@@ -270,10 +271,9 @@ impl Workspace {
         for path in changed {
             self.cache.forget(path);
         }
-        let mut loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
-        loaded.resolved.parse_all();
+        let loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
         self.files = loaded.files.clone();
-        let report = self.model.update(&loaded.resolved.spec);
+        let report = self.model.update(&loaded.resolved.spec());
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
         if diagnostics.iter().any(is_error) {
             self.revert();
@@ -295,9 +295,8 @@ impl Workspace {
     fn revert(&mut self) {
         let (texts, options) = self.good.clone();
         let current = std::mem::replace(&mut self.cache.texts, texts);
-        if let Ok(mut good) = read_definitions(&self.source, &options, &mut self.cache) {
-            good.resolved.parse_all();
-            self.model.update(&good.resolved.spec);
+        if let Ok(good) = read_definitions(&self.source, &options, &mut self.cache) {
+            self.model.update(&good.resolved.spec());
         }
         // The files on disk are what they are now; the next reload starts from them.
         self.cache.texts = current;

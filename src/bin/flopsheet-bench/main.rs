@@ -101,6 +101,7 @@ fn main() -> ExitCode {
     };
     let load_ms = ms(start);
     let rss_loaded = memory_mb("VmRSS");
+    let peak_loaded = memory_mb("VmHWM");
     let heap_loaded = heap::take();
     // build and evaluate: compile, order the graph, evaluate every cell.
     let start = Instant::now();
@@ -148,7 +149,7 @@ fn main() -> ExitCode {
     times.sort_by(f64::total_cmp);
     eprintln!(
         "edits: {edits}, median {:.6} ms, fastest {:.6} ms; peak memory (VmHWM): {}; \
-         resident after load {rss_loaded}, after build {rss_built}",
+         resident after load {rss_loaded} (peak {peak_loaded}), after build {rss_built}",
         times[times.len() / 2],
         times[0],
         memory_mb("VmHWM"),
