@@ -38,6 +38,11 @@ impl<T: Copy> Arena<T> {
         self.items.is_empty()
     }
 
+    /// Items held, garbage included.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.items.shrink_to_fit();
         self.ranges.shrink_to_fit();

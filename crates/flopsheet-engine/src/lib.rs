@@ -67,6 +67,10 @@ pub trait CellSource {
 
     /// The expressions of the formula cells at `positions`, in that order.
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr>;
+
+    /// Called once the model has read every cell and compiled every formula, before it
+    /// orders and evaluates them: what the source kept for the build can be freed then.
+    fn built(&mut self) {}
 }
 
 /// A spec is a source whose formulas are parsed already: each is cloned when asked for.

@@ -6,7 +6,7 @@
 //! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
 
 use crate::cells::Cells;
-use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawCells, RawPack, RawTable, RawWorkbook};
+use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
@@ -327,6 +327,11 @@ impl CellSource for Resolved {
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
         self.exprs(positions)
     }
+
+    /// The definitions go: the model holds them now.
+    fn built(&mut self) {
+        self.bodies = Vec::new();
+    }
 }
 
 /// Stands for a formula that was checked but then failed to parse, which the tests show does
@@ -393,8 +398,8 @@ pub fn resolve(
     // finding each costs no lookup; a key out of step is looked up by path.
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     // Taken, not borrowed: the raw cells are gone before the formulas are checked.
-    let RawCells { names, cells } = std::mem::take(&mut raw.cells);
-    for (at, cell) in cells.into_iter().enumerate() {
+    let (names, cells) = std::mem::take(&mut raw.cells).into_parts();
+    for (at, cell) in cells.enumerate() {
         let name = names.get(at);
         let entry = match entries.next() {
             Some(e) if e.name() == name => Some(e),
