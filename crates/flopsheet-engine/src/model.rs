@@ -226,6 +226,12 @@ impl Model {
         let waiting = !self.unresolved.is_empty();
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
+        if self.names.ids() == 0 {
+            // A first build lists every cell: room for all of them at once, so that these lists
+            // do not leave the copies they outgrow behind as holes in the heap.
+            report.redefined.reserve_exact(count);
+            fresh.reserve_exact(count);
+        }
         // Room for the cells that must be new (more than there are now): exactly the spec's
         // cells on a first build, and nothing more than needed on a reload, where each vector
         // would otherwise grow to twice the model.
@@ -546,10 +552,12 @@ impl Model {
             limit: self.order.len() / 32 + 16,
         };
         wave.heap.clear();
+        // Forced cells are evaluated, and most change: room for them at once (see `apply`).
         let mut report = Recomputed {
-            recomputed: Vec::new(),
+            recomputed: Vec::with_capacity(forced.len()),
             changed,
         };
+        report.changed.reserve(forced.len());
         for &c in &report.changed {
             for &d in self.dependents.get(c) {
                 wave.mark(d, &mut self.stale, &self.rank, &self.in_cycle);

@@ -344,6 +344,9 @@ fn unparsed(text: &str) -> Expr {
     }))
 }
 
+/// Workbook formulas checked at a time by [`Resolver::check_later`].
+const CHECK_BATCH: usize = 1 << 14;
+
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
 struct Resolver {
     cells: Cells,
@@ -669,34 +672,38 @@ impl Resolver {
         }
     }
 
-    /// Checks the workbook's formulas, all at once on every core, without building their
-    /// expressions: those are built a batch at a time as the model is built. A formula that is
-    /// just a name (`row.params`) is parsed now, since its cell shows that name's unit.
+    /// Checks the workbook's formulas on every core, a large batch at a time, without building
+    /// their expressions: those are built a chunk at a time as the model is built. A formula
+    /// that is just a name (`row.params`) is parsed now, since its cell shows that name's unit.
     fn check_later(&mut self) {
-        let later: Vec<usize> = (0..self.bodies.len())
+        let later: Vec<u32> = (0..self.bodies.len())
             .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .map(|at| at as u32)
             .collect();
-        let texts: Vec<&str> = later
-            .iter()
-            .map(|&at| self.cells[at].formula(&self.texts).unwrap_or_default())
-            .collect();
-        let refused = formula::check_many(&texts);
-        let aliases: Vec<(usize, Option<Expr>)> = texts
-            .iter()
-            .enumerate()
-            .filter(|(_, text)| is_valid_name(text.trim()))
-            .map(|(i, text)| (i, formula::parse(text).ok()))
-            .collect();
-        drop(texts);
-        for (i, err) in refused {
-            let info = &self.cells[later[i]];
-            let text = info.formula(&self.texts).unwrap_or_default();
-            let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
-            self.diagnostics.push(diagnostic);
-        }
-        for (i, expr) in aliases {
-            if let Some(expr) = expr {
-                self.bodies[later[i]] = Pending::Parsed(Box::new(expr));
+        // A batch's list of texts is 16 bytes a formula: a hundred thousand at once would add
+        // 1.6 MB to the load's peak, for no more parallelism than this many.
+        for batch in later.chunks(CHECK_BATCH) {
+            let texts: Vec<&str> = batch
+                .iter()
+                .map(|&at| self.cells[at as usize].formula(&self.texts).unwrap_or_default())
+                .collect();
+            let refused = formula::check_many(&texts);
+            let aliases: Vec<(usize, Option<Expr>)> = texts
+                .iter()
+                .enumerate()
+                .filter(|(_, text)| is_valid_name(text.trim()))
+                .map(|(i, text)| (batch[i] as usize, formula::parse(text).ok()))
+                .collect();
+            for (i, err) in refused {
+                let info = &self.cells[batch[i] as usize];
+                let text = texts[i];
+                let diagnostic = formula_error(text, &err, info.site.file(), info.site.span());
+                self.diagnostics.push(diagnostic);
+            }
+            for (at, expr) in aliases {
+                if let Some(expr) = expr {
+                    self.bodies[at] = Pending::Parsed(Box::new(expr));
+                }
             }
         }
     }
