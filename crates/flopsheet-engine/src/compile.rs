@@ -1,13 +1,15 @@
 //! [`Expr`] → [`Program`]: names resolved to cell indices, pack functions inlined, types checked.
 //!
 //! A program is a short postfix sequence of [`Op`]s evaluated on a reused stack against the
-//! dense value array, so evaluating a cell does no name lookup and no allocation. Compiling
+//! dense value array, so evaluating a cell does no name lookup and no allocation. Constants
+//! live in a [`ConstPool`], each once, and ops hold their index: every op is 8 bytes. Compiling
 //! is where a formula meets the model: unknown names, unknown functions, wrong argument counts,
 //! a boolean where a number belongs and recursive functions are all reported here.
 
 use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
 use crate::hash::FxHashMap;
 use crate::names::Names;
+use crate::pool::ConstPool;
 use crate::suggest::closest;
 use crate::value::{CellError, ErrorKind, Slot, Value};
 use crate::{BuildError, CellId, FunctionDef};
@@ -24,13 +26,14 @@ pub const MAX_NESTING: usize = 384;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Op {
-    Const(f64),
+    /// A constant: its index in the pool.
+    Const(u32),
     Load(CellId),
     Neg,
     Not,
     Bin(BinaryOp),
-    /// `Bin` whose right operand is a constant: `x * 1.000001`.
-    BinConst(BinaryOp, f64),
+    /// `Bin` whose right operand is a constant (its index in the pool): `x * 1.000001`.
+    BinConst(BinaryOp, u32),
     /// `Bin` whose right operand is a cell: `x * mfu`.
     BinLoad(BinaryOp, CellId),
     Math(Math),
@@ -151,6 +154,7 @@ struct Frame<'e> {
 struct Compiler<'a, 'p> {
     scope: &'a Scope<'a>,
     deps: &'p mut Vec<CellId>,
+    consts: &'p mut ConstPool,
     frames: Vec<Frame<'a>>,
     /// What is left of [`MAX_PROGRAM`].
     budget: usize,
@@ -160,13 +164,19 @@ struct Compiler<'a, 'p> {
 
 /// Compiles one formula against the model's names and functions into `program`, whose
 /// buffers are cleared first and reused, so that compiling a large model does not allocate
-/// per cell.
-pub(crate) fn compile<'a>(expr: &'a Expr, scope: &'a Scope<'a>, program: &mut Program) -> Result<(), BuildError> {
+/// per cell. Its constants are added to `consts` (also those of a formula that fails).
+pub(crate) fn compile<'a>(
+    expr: &'a Expr,
+    scope: &'a Scope<'a>,
+    program: &mut Program,
+    consts: &mut ConstPool,
+) -> Result<(), BuildError> {
     program.ops.clear();
     program.deps.clear();
     let mut c = Compiler {
         scope,
         deps: &mut program.deps,
+        consts,
         frames: Vec::new(),
         budget: MAX_PROGRAM,
         depth: 0,
@@ -207,11 +217,11 @@ impl<'a> Compiler<'a, '_> {
     fn node(&mut self, expr: &'a Expr, out: &mut Vec<Op>) -> Result<Type, BuildError> {
         match expr {
             Expr::Num(n) => {
-                out.push(Op::Const(*n));
+                out.push(Op::Const(self.consts.add(*n)));
                 Ok(Type::Num)
             }
             Expr::Bool(b) => {
-                out.push(Op::Const(if *b { 1.0 } else { 0.0 }));
+                out.push(Op::Const(self.consts.add(if *b { 1.0 } else { 0.0 })));
                 Ok(Type::Bool)
             }
             Expr::Name(ident) => self.name(ident, out),
@@ -239,9 +249,10 @@ impl<'a> Compiler<'a, '_> {
                 self.expect(b, operand, context, out)?;
                 // A right operand that is one constant or one cell is fused into the operator:
                 // one dispatch instead of two. (`right` is where b's own code starts, so a single
-                // op there is all of b, never the tail of a branch.)
+                // op there is all of b, never the tail of a branch.) A constant zero divisor is
+                // not fused: `BinConst` never checks for one, `Bin` reports it.
                 let fused = match out[right..] {
-                    [Op::Const(k)] => Op::BinConst(*op, k),
+                    [Op::Const(k)] if !divides_by_zero(*op, self.consts.values()[k as usize]) => Op::BinConst(*op, k),
                     [Op::Load(id)] => Op::BinLoad(*op, id),
                     _ => Op::Bin(*op),
                 };
@@ -504,11 +515,11 @@ fn symbol(op: BinaryOp) -> &'static str {
     }
 }
 
-/// Evaluates a program for cell `me` against the current values. The top of the stack lives
-/// in a register (`top`), the rest in `stack`, which is reused across calls so evaluation
-/// allocates nothing once it has grown.
+/// Evaluates a program for cell `me` against the current values and the constants it was
+/// compiled against. The top of the stack lives in a register (`top`), the rest in `stack`,
+/// which is reused across calls so evaluation allocates nothing once it has grown.
 #[inline]
-pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], stack: &mut Vec<f64>) -> Value {
+pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stack: &mut Vec<f64>) -> Value {
     let fail = |kind| Value::Err(CellError { kind, origin: me });
     if ops.is_empty() {
         return fail(ErrorKind::Num);
@@ -518,9 +529,9 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], stack: &mut Vec<f64>
     let mut pc = 0;
     while pc < ops.len() {
         match ops[pc] {
-            Op::Const(n) => {
+            Op::Const(k) => {
                 stack.push(top);
-                top = n;
+                top = consts[k as usize];
             }
             Op::Load(id) => match values[id as usize].load() {
                 Ok(n) => {
@@ -538,12 +549,8 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], stack: &mut Vec<f64>
                 }
                 top = binary(op, a, top);
             }
-            Op::BinConst(op, b) => {
-                if divides_by_zero(op, b) {
-                    return fail(ErrorKind::DivZero);
-                }
-                top = binary(op, top, b);
-            }
+            // Never a zero divisor: the compiler leaves those to `Bin`.
+            Op::BinConst(op, k) => top = binary(op, top, consts[k as usize]),
             Op::BinLoad(op, id) => match values[id as usize].load() {
                 Ok(b) => {
                     if divides_by_zero(op, b) {
@@ -632,5 +639,16 @@ fn math1(m: Math, x: f64) -> f64 {
         Math::Log2 => x.log2(),
         Math::Exp => x.exp(),
         Math::Log => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Constants are in the pool: an op is a tag, an operator and a 32-bit operand.
+    #[test]
+    fn an_op_is_8_bytes() {
+        assert_eq!(std::mem::size_of::<Op>(), 8);
     }
 }

@@ -24,6 +24,7 @@ mod graph;
 mod hash;
 mod model;
 mod names;
+mod pool;
 pub mod solve;
 pub mod suggest;
 mod value;

@@ -9,6 +9,7 @@ use crate::compile::{self, Op, Scope};
 use crate::graph;
 use crate::hash::{FxHashMap, FxHashSet};
 use crate::names::Names;
+use crate::pool::ConstPool;
 use crate::value::{CellError, ErrorKind, Value, Values};
 use crate::{Body, BuildError, CellDef, CellId, CellSource, EngineError, Expr, FunctionDef, ModelSpec};
 use std::cmp::Reverse;
@@ -55,6 +56,10 @@ pub struct Model {
     /// The fingerprint of each formula cell's definition, to tell whether it changed.
     fingerprints: Vec<u64>,
     code: Arena<Op>,
+    /// The constants `code` reads. It only grows: a program compiled again leaves its old
+    /// constants behind (and compacting `code` keeps them), which costs little, as a watch
+    /// session adds only the distinct constants a user types.
+    consts: ConstPool,
     deps: Arena<CellId>,
     /// The inverse of `deps`, rebuilt on every structural change (which orders the graph
     /// again anyway, at the same cost).
@@ -88,6 +93,7 @@ impl Default for Model {
             kinds: Vec::new(),
             fingerprints: Vec::new(),
             code: Arena::new(),
+            consts: ConstPool::default(),
             deps: Arena::new(),
             dependents: Packed::default(),
             values: Values::default(),
@@ -430,6 +436,7 @@ impl Model {
         if first_build {
             // Give back what the guess (or the last growth) overshot.
             self.code.shrink_to_fit();
+            self.consts.shrink_to_fit();
             self.deps.shrink_to_fit();
         }
     }
@@ -444,7 +451,9 @@ impl Model {
         self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
         self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
         let mut formulas = chunk.iter().copied().zip(exprs.iter().copied());
-        for batch in batches {
+        for mut batch in batches {
+            // Batches in order, so the pool is the same however many threads compiled.
+            self.consts.absorb(&batch.consts, &mut batch.ops);
             let (mut at_op, mut at_dep) = (0, 0);
             for Compiled {
                 fingerprint,
@@ -608,7 +617,7 @@ impl Model {
         // The common case first: a compiled formula (error cells and inputs have no code).
         let code = self.code.get(c);
         if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
-            return compile::eval(code, c, self.values.slots(), &mut self.stack);
+            return compile::eval(code, c, self.values.slots(), self.consts.values(), &mut self.stack);
         }
         match self.kinds[c as usize] {
             Kind::Input => self.values.get(c),
@@ -629,7 +638,8 @@ impl Model {
                         origin: c,
                     });
                 }
-                compile::eval(self.code.get(c), c, self.values.slots(), &mut self.stack)
+                let consts = self.consts.values();
+                compile::eval(self.code.get(c), c, self.values.slots(), consts, &mut self.stack)
             }
         }
     }
@@ -712,10 +722,11 @@ impl Defs<'_> {
 }
 
 /// Programs compiled by one thread, back to back in `ops` and `deps`, and what became of
-/// each formula.
+/// each formula. The ops index `consts`, the batch's own pool, until the model absorbs it.
 #[derive(Default)]
 struct Batch {
     ops: Vec<Op>,
+    consts: ConstPool,
     deps: Vec<CellId>,
     results: Vec<Compiled>,
 }
@@ -742,7 +753,7 @@ fn compile_all_on(exprs: &[&Expr], scope: &Scope<'_>, threads: usize) -> Vec<Bat
         let mut program = compile::Program::default();
         batch.results.reserve(exprs.len());
         for expr in exprs {
-            let result = compile::compile(expr, scope, &mut program).map(|()| {
+            let result = compile::compile(expr, scope, &mut program, &mut batch.consts).map(|()| {
                 batch.ops.extend_from_slice(&program.ops);
                 batch.deps.extend_from_slice(&program.deps);
                 (program.ops.len() as u32, program.deps.len() as u32)
@@ -817,12 +828,20 @@ mod tests {
     use super::*;
     use crate::formula::parse;
 
-    /// Each formula's program, precedents, fingerprint and error, whatever the batches.
-    type Flat = Vec<(Vec<Op>, Vec<CellId>, u64, Option<BuildError>, bool)>;
+    /// Each formula's program (its constants by value), precedents, fingerprint and error,
+    /// whatever the batches.
+    type Flat = Vec<(Vec<(Op, Option<u64>)>, Vec<CellId>, u64, Option<BuildError>, bool)>;
 
     fn flatten(batches: Vec<Batch>) -> Flat {
         let mut out = Vec::new();
         for batch in batches {
+            // Indices differ from batch to batch: compare the constants' bits instead.
+            let consts = batch.consts.values();
+            let resolve = |op: &Op| match *op {
+                Op::Const(k) => (Op::Const(0), Some(consts[k as usize].to_bits())),
+                Op::BinConst(b, k) => (Op::BinConst(b, 0), Some(consts[k as usize].to_bits())),
+                op => (op, None),
+            };
             let (mut at_op, mut at_dep) = (0, 0);
             for Compiled {
                 fingerprint,
@@ -834,7 +853,7 @@ mod tests {
                     Ok((ops, deps)) => {
                         let (ops, deps) = (ops as usize, deps as usize);
                         out.push((
-                            batch.ops[at_op..at_op + ops].to_vec(),
+                            batch.ops[at_op..at_op + ops].iter().map(resolve).collect(),
                             batch.deps[at_dep..at_dep + deps].to_vec(),
                             fingerprint,
                             None,
@@ -912,11 +931,21 @@ mod tests {
         let serial = flatten(compile_all_on(&refs, &scope, 1));
         assert_eq!(serial.len(), exprs.len());
         assert!(serial.iter().any(|r| r.3.is_some()) && serial.iter().any(|r| r.3.is_none()));
+        // The model's pool, absorbing the batches in order.
+        let pooled = |batches: Vec<Batch>| {
+            let mut pool = ConstPool::default();
+            for mut batch in batches {
+                pool.absorb(&batch.consts, &mut batch.ops);
+            }
+            pool.values().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        let serial_pool = pooled(compile_all_on(&refs, &scope, 1));
         for threads in [2, 3, 8] {
             assert!(
                 flatten(compile_all_on(&refs, &scope, threads)) == serial,
                 "{threads} threads"
             );
+            assert_eq!(pooled(compile_all_on(&refs, &scope, threads)), serial_pool);
         }
     }
 }

@@ -272,12 +272,16 @@ fn runtime_errors_are_values() {
         ("zero", In(0.0)),
         ("div", F("1 / zero")),
         ("after", F("div + 1")),
+        ("literal", F("2 / 0")),
+        ("remainder", F("zero % 0")),
         ("nan", F("sqrt(-1)")),
         ("big", F("10 ^ 400")),
         ("ok", F("zero + 1")),
     ]));
     expect_error(&m, "div", ErrorKind::DivZero);
     expect_error(&m, "after", ErrorKind::DivZero);
+    expect_error(&m, "literal", ErrorKind::DivZero);
+    expect_error(&m, "remainder", ErrorKind::DivZero);
     expect_error(&m, "nan", ErrorKind::Num);
     expect_error(&m, "big", ErrorKind::Num);
     expect_value(&m, "ok", 1.0);
