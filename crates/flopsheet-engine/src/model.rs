@@ -232,20 +232,17 @@ impl Model {
         let waiting = !self.unresolved.is_empty();
         let mut added: Vec<CellId> = Vec::new();
         let mut fresh: Vec<CellId> = Vec::new();
+        let mut name_bytes = 0;
         if self.names.ids() == 0 {
             // A first build lists every cell: room for all of them at once, so that these lists
             // do not leave the copies they outgrow behind as holes in the heap.
             report.redefined.reserve_exact(count);
             fresh.reserve_exact(count);
+            name_bytes = (0..count).map(|at| defs.name(at).len()).sum();
         }
         // Room for the cells that must be new (more than there are now): exactly the spec's
         // cells on a first build, and nothing more than needed on a reload, where each vector
         // would otherwise grow to twice the model.
-        let name_bytes = if self.names.ids() == 0 {
-            (0..count).map(|at| defs.name(at).len()).sum()
-        } else {
-            0
-        };
         self.reserve(count.saturating_sub(self.len()), name_bytes);
 
         for at in 0..count {
@@ -413,8 +410,7 @@ impl Model {
     fn recompile(&mut self, cells: &[CellId], formula_at: &[u32], defs: &mut Defs<'_>) {
         let first_build = self.code.is_empty();
         let mut suggested = 0;
-        let mut done = 0;
-        for chunk in cells.chunks(COMPILE_CHUNK) {
+        for (i, chunk) in cells.chunks(COMPILE_CHUNK).enumerate() {
             let positions: Vec<usize> = chunk.iter().map(|&c| formula_at[c as usize] as usize).collect();
             let parsed = defs.parse(&positions);
             let exprs: Vec<&Expr> = match &parsed {
@@ -422,7 +418,7 @@ impl Model {
                 None => positions.iter().map(|&at| defs.expr(at)).collect(),
             };
             self.compile_chunk(chunk, &exprs, &mut suggested);
-            if first_build && chunk.len() < cells.len() && done == 0 {
+            if first_build && i == 0 && chunk.len() < cells.len() {
                 // Room for every program at once, guessed from the first chunk's: grown by
                 // doubling, the arena would copy itself at every step and leave each old copy
                 // as a hole in the heap, resident (2.4 MB of 4.8 at 100,000 cells). Pages
@@ -431,7 +427,6 @@ impl Model {
                 self.code.reserve(more(self.code.len()));
                 self.deps.reserve(more(self.deps.len()));
             }
-            done += chunk.len();
         }
         if first_build {
             // Give back what the guess (or the last growth) overshot.
@@ -650,9 +645,8 @@ const PARALLEL_COMPILE_MIN: usize = 4096;
 
 /// Formulas compiled at a time: enough to keep every core busy, few enough that the compiled
 /// chunk waiting to be copied into the model, and (on [`Model::build_from`]) the chunk's
-/// expressions, stay small next to the model: at 4096,
-/// about 1 MB (16384 measured 4.7 MB more at the peak of a 100k-cell build, for no gain in
-/// time).
+/// expressions, stay small next to the model: at 4096, about 1 MB (16384 measured 4.7 MB more
+/// at the peak of a 100k-cell build, for no gain in time).
 const COMPILE_CHUNK: usize = 1 << 12;
 
 /// In [`Model::apply`]'s `formula_at`: the cell is not a formula of the spec.
