@@ -162,6 +162,20 @@ mod tests {
     }
 
     #[test]
+    fn a_name_list_keeps_names_back_to_back() {
+        let mut list = NameList::with_capacity(3, 8);
+        assert!(list.is_empty());
+        for name in ["a", "", "π.rate", "a"] {
+            list.push(name);
+        }
+        assert_eq!(
+            (list.len(), list.get(0), list.get(1), list.get(2)),
+            (4, "a", "", "π.rate")
+        );
+        assert_eq!(list.iter().collect::<Vec<_>>(), ["a", "", "π.rate", "a"]);
+    }
+
+    #[test]
     fn many_names_survive_the_table_growing() {
         let mut names = Names::default();
         for i in 0..10_000 {

@@ -560,6 +560,8 @@ fn random_edits_match_a_full_rebuild() {
 struct Asked<'a> {
     spec: &'a mut ModelSpec,
     asked: Vec<usize>,
+    /// How many formulas had been asked for when the build said it was done with them.
+    built: Vec<usize>,
 }
 
 impl CellSource for Asked<'_> {
@@ -578,6 +580,10 @@ impl CellSource for Asked<'_> {
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
         self.asked.extend_from_slice(positions);
         self.spec.formulas(positions)
+    }
+
+    fn built(&mut self) {
+        self.built.push(self.asked.len());
     }
 }
 
@@ -602,10 +608,13 @@ fn a_build_from_a_source_equals_one_from_a_spec() {
     let mut source = Asked {
         spec: &mut spec,
         asked: Vec::new(),
+        built: Vec::new(),
     };
     let mut sourced = Model::build_from(&mut source, &functions);
-    // Each formula asked for once, a chunk at a time, in the order of the cells.
+    // Each formula asked for once, a chunk at a time, in the order of the cells; then the
+    // source is told, once, that the build is done with it.
     assert_eq!(source.asked, formulas);
+    assert_eq!(source.built, [formulas.len()]);
     same_values(&sourced, &borrowed);
     assert_eq!(sourced.order(), borrowed.order());
     assert_eq!(sourced.cycles(), borrowed.cycles());
