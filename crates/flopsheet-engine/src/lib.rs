@@ -18,6 +18,7 @@
 //! cell whose recomputed value did not change.
 
 mod arena;
+mod batch;
 mod compile;
 pub mod formula;
 mod graph;
