@@ -49,10 +49,10 @@ pub struct ModelSpec {
     pub functions: Vec<FunctionDef>,
 }
 
-/// A first build's cells, read one at a time by [`Model::build_from`]: what a loader hands
-/// the engine instead of a [`ModelSpec`], so that a large workbook's definitions are not held
-/// a second time beside what the loader keeps, and its formulas are parsed only as the model
-/// compiles them, a chunk at a time.
+/// A workbook's cells, read one at a time by [`Model::build_from`] and [`Model::update_from`]:
+/// what a loader hands the engine instead of a [`ModelSpec`], so that a large workbook's
+/// definitions are not held a second time beside what the loader keeps, and its formulas are
+/// parsed only a chunk at a time, as the model needs them.
 pub trait CellSource {
     /// The number of cells.
     fn len(&self) -> usize;
@@ -67,7 +67,8 @@ pub trait CellSource {
     /// The value of the cell at `at`, if it is an input; `None` for a formula.
     fn input(&self, at: usize) -> Option<f64>;
 
-    /// The expressions of the formula cells at `positions`, in that order.
+    /// The expressions of the formula cells at `positions`, in that order. An update asks for
+    /// every formula once (to tell which changed), then again for those it compiles.
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr>;
 
     /// Called once the model has read every cell and compiled every formula, before it

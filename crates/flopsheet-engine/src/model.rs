@@ -128,7 +128,7 @@ impl Model {
     /// whole beside the model, nor its expression trees all at once.
     pub fn build_from(cells: &mut dyn CellSource, functions: &[FunctionDef]) -> Model {
         let mut model = Model::default();
-        model.apply(Defs::Source(cells), functions);
+        model.update_from(cells, functions);
         model
     }
 
@@ -220,11 +220,24 @@ impl Model {
         self.apply(Defs::Spec(&spec.cells), &spec.functions)
     }
 
+    /// [`Model::update`] from cells read one at a time: each formula is parsed a chunk at a
+    /// time to take its fingerprint, and again only if it must be compiled, so that a reload
+    /// of a large workbook never holds every expression tree at once.
+    pub fn update_from(&mut self, cells: &mut dyn CellSource, functions: &[FunctionDef]) -> UpdateReport {
+        self.apply(Defs::Source(cells), functions)
+    }
+
     /// [`Model::update`] to the cells of `defs` and these functions.
     fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
         let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
         let count = defs.len();
+        // What each formula of a source is, to tell whether it changed (a first build compiles
+        // them all, and takes their fingerprints then).
+        let fingerprints = match &mut defs {
+            Defs::Source(source) if self.names.ids() > 0 => fingerprints_of(&mut **source),
+            _ => Vec::new(),
+        };
         // The position in `defs` of each formula cell's definition (the last, if twice).
         let mut formula_at: Vec<u32> = vec![NOT_A_FORMULA; self.names.ids() + count];
         let mut seen = vec![false; self.names.ids()];
@@ -284,9 +297,12 @@ impl Model {
                     formula_at[id as usize] = at as u32;
                     // A cell that was not a formula is compiled whatever its fingerprint; the
                     // fingerprint is taken then (on a first build, walking each expression
-                    // once instead of twice). A formula not parsed yet is compiled.
-                    let same = |e: &Expr| self.fingerprints[id as usize] == e.fingerprint();
-                    if old != Kind::Formula || !expr.is_some_and(same) {
+                    // once instead of twice).
+                    let fingerprint = match expr {
+                        Some(expr) => (old == Kind::Formula).then(|| expr.fingerprint()),
+                        None => fingerprints.get(at).copied(),
+                    };
+                    if old != Kind::Formula || fingerprint != Some(self.fingerprints[id as usize]) {
                         if matches!(old, Kind::Input | Kind::Formula) {
                             report.redefined.push(id);
                         }
@@ -646,6 +662,19 @@ const COMPILE_CHUNK: usize = 1 << 12;
 
 /// In [`Model::apply`]'s `formula_at`: the cell is not a formula of the spec.
 const NOT_A_FORMULA: u32 = u32::MAX;
+
+/// The fingerprint of each formula of `source` by position (0 for an input), parsed a chunk at
+/// a time.
+fn fingerprints_of(source: &mut dyn CellSource) -> Vec<u64> {
+    let mut fingerprints = vec![0; source.len()];
+    let formulas: Vec<usize> = (0..source.len()).filter(|&at| source.input(at).is_none()).collect();
+    for chunk in formulas.chunks(COMPILE_CHUNK) {
+        for (&at, expr) in chunk.iter().zip(source.formulas(chunk)) {
+            fingerprints[at] = expr.fingerprint();
+        }
+    }
+    fingerprints
+}
 
 /// The definitions an update brings the model to.
 enum Defs<'s> {

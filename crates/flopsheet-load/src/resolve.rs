@@ -10,7 +10,7 @@ use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawPack, RawTable,
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{formula, Body, CellDef, CellSource, Expr, FunctionDef, ModelSpec};
+use flopsheet_engine::{formula, CellSource, Expr, FunctionDef};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -244,9 +244,8 @@ pub struct LoadedPack {
     pub location: String,
 }
 
-/// The result of resolving: the display metadata and each cell's definition, ready to build
-/// the model from ([`Resolved`] is the model's [`CellSource`]) or to diff it against
-/// ([`Resolved::spec`]).
+/// The result of resolving: the display metadata and each cell's definition, which the model
+/// is built or updated from ([`Resolved`] is its [`CellSource`]).
 pub struct Resolved {
     pub workbook: Workbook,
     /// Each cell's definition, by position in `workbook.cells`.
@@ -269,45 +268,6 @@ enum Pending {
     Later,
 }
 
-impl Resolved {
-    /// Every definition, every formula parsed: what a reload brings the model to.
-    pub fn spec(&self) -> ModelSpec {
-        let formulas: Vec<usize> = (0..self.len()).filter(|&at| self.input(at).is_none()).collect();
-        let mut exprs = self.exprs(&formulas).into_iter();
-        let cells = (0..self.len())
-            .map(|at| CellDef {
-                name: self.name(at).into(),
-                body: match self.input(at) {
-                    Some(v) => Body::Input(v),
-                    None => Body::Formula(exprs.next().unwrap_or_else(|| unparsed(""))),
-                },
-            })
-            .collect();
-        ModelSpec {
-            cells,
-            functions: self.functions.clone(),
-        }
-    }
-
-    /// The expressions of the formula cells at `positions`.
-    fn exprs(&self, positions: &[usize]) -> Vec<Expr> {
-        let later: Vec<usize> = positions
-            .iter()
-            .copied()
-            .filter(|&at| matches!(self.bodies[at], Pending::Later))
-            .collect();
-        let mut parsed = self.workbook.parse(&later).into_iter();
-        positions
-            .iter()
-            .map(|&at| match &self.bodies[at] {
-                Pending::Parsed(expr) => (**expr).clone(),
-                Pending::Later => parsed.next().unwrap_or_else(|| unparsed("")),
-                Pending::Input(v) => Expr::Num(*v),
-            })
-            .collect()
-    }
-}
-
 impl CellSource for Resolved {
     fn len(&self) -> usize {
         self.bodies.len()
@@ -325,7 +285,20 @@ impl CellSource for Resolved {
     }
 
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
-        self.exprs(positions)
+        let later: Vec<usize> = positions
+            .iter()
+            .copied()
+            .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .collect();
+        let mut parsed = self.workbook.parse(&later).into_iter();
+        positions
+            .iter()
+            .map(|&at| match &self.bodies[at] {
+                Pending::Parsed(expr) => (**expr).clone(),
+                Pending::Later => parsed.next().unwrap_or_else(|| unparsed("")),
+                Pending::Input(v) => Expr::Num(*v),
+            })
+            .collect()
     }
 
     /// The definitions go: the model holds them now.

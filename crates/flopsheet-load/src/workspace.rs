@@ -271,9 +271,9 @@ impl Workspace {
         for path in changed {
             self.cache.forget(path);
         }
-        let loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
+        let mut loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
         self.files = loaded.files.clone();
-        let report = self.model.update(&loaded.resolved.spec());
+        let report = update(&mut self.model, &mut loaded.resolved);
         let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
         if diagnostics.iter().any(is_error) {
             self.revert();
@@ -295,8 +295,8 @@ impl Workspace {
     fn revert(&mut self) {
         let (texts, options) = self.good.clone();
         let current = std::mem::replace(&mut self.cache.texts, texts);
-        if let Ok(good) = read_definitions(&self.source, &options, &mut self.cache) {
-            self.model.update(&good.resolved.spec());
+        if let Ok(mut good) = read_definitions(&self.source, &options, &mut self.cache) {
+            update(&mut self.model, &mut good.resolved);
         }
         // The files on disk are what they are now; the next reload starts from them.
         self.cache.texts = current;
@@ -359,6 +359,13 @@ fn did_you_mean(suggestions: &[String]) -> String {
         let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
         format!("; did you mean {}?", list.join(" or "))
     }
+}
+
+/// Brings `model` to the definitions of `resolved`, formulas parsed a chunk at a time (see
+/// [`Model::update_from`]); `resolved` keeps its workbook, not its definitions.
+fn update(model: &mut Model, resolved: &mut Resolved) -> UpdateReport {
+    let functions = std::mem::take(&mut resolved.functions);
+    model.update_from(resolved, &functions)
 }
 
 struct Loaded {
