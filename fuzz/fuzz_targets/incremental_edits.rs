@@ -1,6 +1,7 @@
 //! Arbitrary sequences of edits (inputs set, formulas redefined, cells added and removed,
 //! names that come back, cycles made and broken) applied to a model incrementally: after each,
-//! every value, build error and cycle is the one a full rebuild gives.
+//! every value, build error and cycle is the one a full rebuild gives. Every other update reads
+//! the sheet as a source (`Model::update_from`) rather than a spec.
 
 #![no_main]
 
@@ -169,6 +170,17 @@ fn same_model(incremental: &Model, full: &Model) {
     assert_eq!(cycles(incremental), cycles(full));
 }
 
+/// Brings `model` to `sheet`: from its spec, or read as a source (`Model::update_from`).
+fn update(model: &mut Model, sheet: &Sheet, from_source: bool) {
+    let mut spec = sheet.spec();
+    if from_source {
+        let functions = spec.functions.clone();
+        model.update_from(&mut spec, &functions);
+    } else {
+        model.update(&spec);
+    }
+}
+
 fuzz_target!(|input: Input| {
     let mut sheet = Sheet {
         cells: vec![("k".into(), Body::Input(0.5))],
@@ -180,7 +192,9 @@ fuzz_target!(|input: Input| {
     }
     let mut model = Model::build(&sheet.spec());
     same_model(&model, &Model::build(&sheet.spec()));
-    for edit in input.edits.iter().take(32) {
+    for (n, edit) in input.edits.iter().take(32).enumerate() {
+        // Every other update reads the sheet as a source.
+        let from_source = n % 2 == 1;
         match edit {
             Edit::Set(i, v) => {
                 let inputs: Vec<usize> = (0..sheet.cells.len())
@@ -197,7 +211,7 @@ fuzz_target!(|input: Input| {
             Edit::Redefine(i, def) => {
                 let at = usize::from(*i) % sheet.cells.len();
                 sheet.cells[at].1 = sheet.body(at, def, i % 5 == 0);
-                model.update(&sheet.spec());
+                update(&mut model, &sheet, from_source);
             }
             Edit::Add(n, def) => {
                 let name = format!("n{}", n % 16);
@@ -206,17 +220,17 @@ fuzz_target!(|input: Input| {
                 }
                 let body = sheet.body(sheet.cells.len(), def, n % 7 == 0);
                 sheet.cells.push((name, body));
-                model.update(&sheet.spec());
+                update(&mut model, &sheet, from_source);
             }
             Edit::Remove(i) => {
                 if sheet.cells.len() > 1 {
                     sheet.cells.remove(usize::from(*i) % sheet.cells.len());
-                    model.update(&sheet.spec());
+                    update(&mut model, &sheet, from_source);
                 }
             }
             Edit::Function(f) => {
                 sheet.function = *f;
-                model.update(&sheet.spec());
+                update(&mut model, &sheet, from_source);
             }
         }
         same_model(&model, &Model::build(&sheet.spec()));
