@@ -559,7 +559,7 @@ impl Resolver {
                         None => return,
                     },
                     Parse::Done(expr) => expr,
-                    Parse::Later => return self.add(name, cell.notes, text, site, origin, Pending::Later),
+                    Parse::Later => return self.add(name, cell.notes, Some(text), site, origin, Pending::Later),
                 };
                 expr.rewrite_names(&mut rewrite);
                 Pending::Parsed(Box::new(expr))
@@ -569,7 +569,7 @@ impl Resolver {
                 return;
             }
         };
-        self.add(name, cell.notes, text.unwrap_or_default(), site, origin, body);
+        self.add(name, cell.notes, text, site, origin, body);
     }
 
     /// The text of the file `file`.
@@ -579,7 +579,15 @@ impl Resolver {
 
     /// Adds a cell defined by `body` (with `formula`, as written, if it is a formula), unless
     /// its name is taken or it is an input that is not a finite number.
-    fn add(&mut self, name: &str, notes: Option<Box<Notes>>, formula: &str, site: Site, origin: Origin, body: Pending) {
+    fn add(
+        &mut self,
+        name: &str,
+        notes: Option<Box<Notes>>,
+        formula: Option<&str>,
+        site: Site,
+        origin: Origin,
+        body: Pending,
+    ) {
         if let Some(existing) = self.cells.get(name) {
             let help = match (existing.origin(), &origin) {
                 (Origin::Pack(id), _) => format!(
@@ -613,23 +621,20 @@ impl Resolver {
             );
             return;
         }
-        // The formula is read back from the file at its site, unless the file holds it
-        // otherwise (escaped): then it is kept here.
-        let in_file = |text: &str| {
-            let span = site.formula();
-            let file = self.texts.get(site.file());
-            span.zip(file)
-                .and_then(|(span, file)| file.get(span.start + 1..span.end.saturating_sub(1)))
-                == Some(text)
-        };
-        let formula = (!matches!(body, Pending::Input(_)) && !in_file(formula)).then(|| formula.into());
-        let notes = notes.map(|notes| *notes).unwrap_or_default();
-        let plain = formula.is_none() && notes == Notes::default() && origin == Origin::Workbook;
-        let info = CellInfo {
+        let mut info = CellInfo {
             site,
             overridden: false,
-            extra: (!plain).then(|| Box::new(Extra { origin, notes, formula })),
+            extra: None,
         };
+        // The formula is read back from the file at its site, unless the file holds it
+        // otherwise (escaped): then it is kept here.
+        let formula = formula
+            .filter(|&text| info.formula(&self.texts) != Some(text))
+            .map(Box::from);
+        let notes = notes.map(|notes| *notes).unwrap_or_default();
+        if formula.is_some() || notes != Notes::default() || origin != Origin::Workbook {
+            info.extra = Some(Box::new(Extra { origin, notes, formula }));
+        }
         self.cells.insert(name, info);
         self.bodies.push(body);
     }
