@@ -3,7 +3,8 @@
 //! The stages, one module each:
 //!
 //! - [`raw`]: serde structs mirroring the RON files, unknown fields denied;
-//! - [`spans`]: where each value sits in a file, for diagnostics (and duplicate keys);
+//! - [`spans`]: where each value sits in a file, for diagnostics (and duplicate keys), with
+//!   `syntax` sharing its rules for comments and strings (`lex`);
 //! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
 //! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
@@ -14,6 +15,7 @@
 mod cells;
 mod checks;
 mod diagnose;
+mod lex;
 pub mod memory;
 pub mod packs;
 pub mod raw;

@@ -11,6 +11,7 @@
 //! a path is looked up one component at a time in an open-addressing table of node ids keyed
 //! by (parent, key). No string is allocated per value.
 
+use crate::lex::{block_comment_end, line_comment_end, quoted_end, raw_string_end, raw_string_start};
 use std::ops::Range;
 
 /// Spans of the values in one RON text, by path.
@@ -298,29 +299,11 @@ impl Lexer<'_> {
                     continue;
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                    self.pos = i;
+                    self.pos = line_comment_end(bytes, i);
                     continue;
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    let mut depth = 0;
-                    while i < bytes.len() {
-                        if bytes[i..].starts_with(b"/*") {
-                            depth += 1;
-                            i += 2;
-                        } else if bytes[i..].starts_with(b"*/") {
-                            depth -= 1;
-                            i += 2;
-                            if depth == 0 {
-                                break;
-                            }
-                        } else {
-                            i += 1;
-                        }
-                    }
-                    self.pos = i;
+                    self.pos = block_comment_end(bytes, i);
                     continue;
                 }
                 b @ (b'(' | b'[' | b'{') => {
@@ -341,32 +324,27 @@ impl Lexer<'_> {
                 }
                 b'"' => {
                     let body = i + 1;
-                    let (close, end) = string_end(bytes, body);
+                    let (close, end) = quoted_end(bytes, body, b'"');
                     i = end;
                     Tok::Str {
                         content: (body as u32, close as u32),
                     }
                 }
                 b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#')) => {
-                    let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
-                    let open = i + 1 + hashes;
-                    if bytes.get(open) != Some(&b'"') {
+                    let Some((hashes, quote)) = raw_string_start(bytes, i) else {
+                        // `r#` and no quote: not a string, and not a word worth a span.
                         self.pos = i + 1;
                         continue;
-                    }
-                    let body = open + 1;
-                    let close = raw_string_end(&bytes[body..], hashes).map_or(text.len(), |p| body + p);
-                    i = (close + 1 + hashes).min(text.len());
+                    };
+                    let body = quote + 1;
+                    let (close, end) = raw_string_end(bytes, body, hashes);
+                    i = end;
                     Tok::Str {
                         content: (body as u32, close as u32),
                     }
                 }
                 b'\'' => {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'\'' {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i = (i + 1).min(bytes.len());
+                    i = quoted_end(bytes, i + 1, b'\'').1;
                     Tok::Word
                 }
                 _ => {
@@ -391,34 +369,6 @@ impl Lexer<'_> {
             });
         }
     }
-}
-
-/// Scans a string body from `from` (just after its opening quote); returns the offset of the
-/// closing quote (or the end of the text) and the offset just past it.
-fn string_end(bytes: &[u8], from: usize) -> (usize, usize) {
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => return (i, i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    (bytes.len(), bytes.len())
-}
-
-/// The offset of `"` followed by `hashes` `#`s in `body`.
-fn raw_string_end(body: &[u8], hashes: usize) -> Option<usize> {
-    let mut from = 0;
-    while let Some(p) = body[from..].iter().position(|&b| b == b'"') {
-        let at = from + p;
-        if body[at + 1..].iter().take(hashes).filter(|&&b| b == b'#').count() == hashes && body.len() >= at + 1 + hashes
-        {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// The content of a string, escapes decoded (`\n`, `\t`, and `\x` as `x` otherwise).
@@ -663,6 +613,7 @@ mod tests {
     /// The straightforward index this module used to build (a token list, a `String` path per
     /// value), kept as the reference the fast one must agree with.
     mod reference {
+        use crate::lex::{block_comment_end, line_comment_end};
         use std::collections::HashMap;
         use std::ops::Range;
 
@@ -733,28 +684,10 @@ mod tests {
                 let start = i;
                 match bytes[i] {
                     b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-                    b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                        while i < bytes.len() && bytes[i] != b'\n' {
-                            i += 1;
-                        }
-                    }
-                    b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                        let mut depth = 0;
-                        while i < bytes.len() {
-                            if bytes[i..].starts_with(b"/*") {
-                                depth += 1;
-                                i += 2;
-                            } else if bytes[i..].starts_with(b"*/") {
-                                depth -= 1;
-                                i += 2;
-                                if depth == 0 {
-                                    break;
-                                }
-                            } else {
-                                i += 1;
-                            }
-                        }
-                    }
+                    // Comments are the one rule shared with the index under test: it is not
+                    // what this reference is for.
+                    b'/' if bytes.get(i + 1) == Some(&b'/') => i = line_comment_end(bytes, i),
+                    b'/' if bytes.get(i + 1) == Some(&b'*') => i = block_comment_end(bytes, i),
                     b'(' | b'[' | b'{' => {
                         out.push((Tok::Open(bytes[i] as char), i..i + 1));
                         i += 1;

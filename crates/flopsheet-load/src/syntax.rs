@@ -6,6 +6,7 @@
 //! bracket that is really unbalanced and the place a comma belongs, and every message says
 //! what was found, not only what was expected.
 
+use crate::lex::{block_comment_end, line_comment_end, quoted_end, raw_string_end, raw_string_start};
 use crate::source::{primary, secondary, Diagnostic, FileId};
 use flopsheet_engine::suggest::closest;
 use std::ops::Range;
@@ -32,9 +33,7 @@ fn tokens(text: &str) -> Vec<(Tok, Range<usize>)> {
         let word_before = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
         match b {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = line_comment_end(bytes, i),
             b'/' if bytes.get(i + 1) == Some(&b'*') => i = block_comment_end(bytes, i),
             b'(' | b'[' | b'{' => {
                 out.push((Tok::Open(b), i..i + 1));
@@ -45,20 +44,20 @@ fn tokens(text: &str) -> Vec<(Tok, Range<usize>)> {
                 i += 1;
             }
             b'"' => {
-                i = quoted_end(bytes, i + 1, b'"');
+                i = quoted_end(bytes, i + 1, b'"').1;
                 out.push((Tok::Str, start..i));
             }
             b'\'' => {
-                i = quoted_end(bytes, i + 1, b'\'');
+                i = quoted_end(bytes, i + 1, b'\'').1;
                 out.push((Tok::Str, start..i));
             }
             b'r' | b'b' if !word_before && raw_string_start(bytes, i).is_some() => {
                 let (hashes, quote) = raw_string_start(bytes, i).unwrap_or((0, i + 1));
-                i = raw_string_end(bytes, quote + 1, hashes);
+                i = raw_string_end(bytes, quote + 1, hashes).1;
                 out.push((Tok::Str, start..i));
             }
             b'b' if !word_before && bytes.get(i + 1) == Some(&b'"') => {
-                i = quoted_end(bytes, i + 2, b'"');
+                i = quoted_end(bytes, i + 2, b'"').1;
                 out.push((Tok::Str, start..i));
             }
             _ => {
@@ -78,62 +77,6 @@ fn tokens(text: &str) -> Vec<(Tok, Range<usize>)> {
         }
     }
     out
-}
-
-/// The end of a string or char whose opening quote is just before `from`.
-fn quoted_end(bytes: &[u8], mut from: usize, quote: u8) -> usize {
-    while from < bytes.len() {
-        match bytes[from] {
-            b'\\' => from += 2,
-            c if c == quote => return from + 1,
-            _ => from += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// `r"`, `r#"`, `br##"`...: the number of hashes and the offset of the quote.
-fn raw_string_start(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    let mut i = at;
-    if bytes.get(i) == Some(&b'b') {
-        i += 1;
-    }
-    if bytes.get(i) != Some(&b'r') {
-        return None;
-    }
-    i += 1;
-    let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
-    (bytes.get(i + hashes) == Some(&b'"')).then_some((hashes, i + hashes))
-}
-
-fn raw_string_end(bytes: &[u8], mut from: usize, hashes: usize) -> usize {
-    while from < bytes.len() {
-        if bytes[from] == b'"' && bytes[from + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
-            return from + 1 + hashes;
-        }
-        from += 1;
-    }
-    bytes.len()
-}
-
-/// Block comments nest in RON.
-fn block_comment_end(bytes: &[u8], mut at: usize) -> usize {
-    let mut depth = 0usize;
-    while at < bytes.len() {
-        if bytes[at..].starts_with(b"/*") {
-            depth += 1;
-            at += 2;
-        } else if bytes[at..].starts_with(b"*/") {
-            depth -= 1;
-            at += 2;
-            if depth == 0 {
-                return at;
-            }
-        } else {
-            at += 1;
-        }
-    }
-    bytes.len()
 }
 
 /// The first bracket that does not balance.
