@@ -137,7 +137,7 @@ pub struct RawTable {
 /// would cost some 50 bytes a cell more while it loads. A name written twice is reported from
 /// the span index (`duplicate_keys`), before anything reads these.
 ///
-/// The cells are kept in chunks of [`RawCells::CHUNK`]: ron does not say how many there are, and
+/// The cells are kept in chunks of 4,096 (`RawCells::CHUNK`): ron does not say how many there are, and
 /// one vector grown by doubling would copy itself at every step, each old copy left behind as
 /// a resident hole in the heap (3 MB of a 100,000-cell workbook's 6).
 #[derive(Debug, Clone, Default)]

@@ -197,8 +197,9 @@ impl Workbook {
         cell.formula(&self.texts)
     }
 
-    /// The expressions of the formula cells at `positions` (in `cells`, and in the resolved
-    /// spec: see [`Resolved::later`]), their names bound to the slots.
+    /// The expressions of the workbook formulas at `positions` (in `cells`, and in the
+    /// [`Resolved`] they were resolved with, whose formulas are parsed here as the model is
+    /// built), their names bound to the slots.
     pub fn parse(&self, positions: &[usize]) -> Vec<Expr> {
         let texts: Vec<&str> = positions
             .iter()
