@@ -11,7 +11,7 @@
 use crate::cli::{OutputArgs, PackArgs};
 use crate::commands::{format_of, Outcome, Run};
 use flopsheet_engine::{UpdateReport, Value};
-use flopsheet_load::{Failure, Layout, LoadOptions, WorkbookSource, Workspace};
+use flopsheet_load::{Failure, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::Style;
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult};
@@ -339,14 +339,7 @@ impl Session {
 fn displayed_values(ws: &Workspace, table: Option<&str>) -> HashMap<String, Value> {
     let mut values = HashMap::new();
     for t in flopsheet_render::select(ws, table).unwrap_or_default() {
-        let names: Vec<String> = match &t.layout {
-            Layout::Rows { rows, columns } => rows
-                .iter()
-                .flat_map(|r| columns.iter().map(move |c| t.cell_name(r, c)))
-                .collect(),
-            Layout::Cells(cells) => cells.iter().map(|c| c.to_string()).collect(),
-        };
-        for name in names {
+        for name in t.cell_names() {
             if let Ok(v) = ws.value(&name) {
                 values.insert(name, v);
             }

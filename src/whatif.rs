@@ -7,7 +7,7 @@ use crate::cli::{OutputArgs, OutputFormat, PackArgs};
 use crate::commands::{format_of, load, Outcome, Run};
 use flopsheet_engine::solve::{find_bracket, find_root};
 use flopsheet_engine::{CellId, Value};
-use flopsheet_load::{Layout, Trial, Workspace};
+use flopsheet_load::{Trial, Workspace};
 use flopsheet_render::grid::{Field, Grid};
 use flopsheet_render::plot::{self, Bar, Series};
 use std::io::IsTerminal;
@@ -166,16 +166,7 @@ fn shown_cells(ws: &Workspace, show: &[String], table: Option<&str>) -> Result<V
         return Ok(show.to_vec());
     }
     let tables = flopsheet_render::select(ws, table).map_err(Outcome::fail)?;
-    Ok(tables
-        .iter()
-        .flat_map(|t| match &t.layout {
-            Layout::Rows { rows, columns } => rows
-                .iter()
-                .flat_map(|r| columns.iter().map(move |c| t.cell_name(r, c)))
-                .collect::<Vec<_>>(),
-            Layout::Cells(cells) => cells.iter().map(|c| c.to_string()).collect(),
-        })
-        .collect())
+    Ok(tables.iter().flat_map(|t| t.cell_names()).collect())
 }
 
 // ----- sweep -----

@@ -110,6 +110,72 @@ fn show_an_unknown_table_lists_the_tables() {
         .stderr_has("training, sensitivity");
 }
 
+/// A first workbook, before it has any tables: its own cells, read from a pack.
+const NO_TABLES: &str = r#"Workbook(
+    title: "GPT-3 on TPU v4",
+    packs: ["tpu_v4", "gpt3"],
+    cells: {
+        "mfu": (value: 0.462, unit: "%"),
+        "cost_usd": (formula: "6 * gpt3.params * gpt3.train_tokens / (tpu_v4.peak_flops_bf16 * 3600 * mfu) * tpu_v4.usd_per_hour_1yr", unit: "USD"),
+    },
+    scenarios: [Scenario(name: "half", set: {"mfu": 0.231})],
+)"#;
+
+/// `show` on a workbook that declares no tables prints its own cells, not nothing, and not
+/// its packs' values; every command that shows "the tables" sees the same one.
+#[test]
+fn show_without_tables_prints_the_workbooks_own_cells() {
+    let sandbox = model(NO_TABLES);
+    let out = sandbox
+        .flopsheet()
+        .args(["show", "model.ron", "--width", "100"])
+        .run()
+        .clean();
+    let rows: Vec<&str> = grid_lines(&out.stdout).filter(|l| l.starts_with('│')).collect();
+    assert_eq!(
+        rows.len(),
+        3,
+        "a header and two cells:
+{out:?}"
+    );
+    assert!(out.stdout.contains("Cells [cells]"), "{out:?}");
+    assert!(rows[1].contains("mfu") && rows[1].contains("46.2%"), "{out:?}");
+    assert!(rows[2].contains("cost_usd") && rows[2].contains("$1.40M"), "{out:?}");
+    let csv = sandbox
+        .flopsheet()
+        .args(["show", "model.ron", "--table", "cells", "--format", "csv"])
+        .run()
+        .clean();
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv:?}");
+    assert_eq!(lines[1], "cells,mfu,value,mfu,0.462,%");
+    let cost: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(cost[..4], ["cells", "cost_usd", "value", "cost_usd"]);
+    expect_exact(cost[4].parse().unwrap(), gpt3_training_cost(2.03, 0.462));
+    // `compare` with no `--show` compares the same cells.
+    let compare = sandbox
+        .flopsheet()
+        .args(["compare", "model.ron", "--format", "csv"])
+        .run()
+        .clean();
+    let lines: Vec<&str> = compare.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{compare:?}");
+    assert!(lines[1].starts_with("mfu,0.462,0.231,"), "{compare:?}");
+    let half: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(half[0], "cost_usd");
+    expect_exact(half[2].parse().unwrap(), gpt3_training_cost(2.03, 0.231));
+}
+
+#[test]
+fn show_a_table_of_a_workbook_without_cells_or_tables() {
+    model("Workbook(title: \"empty\", packs: [\"tpu_v4\"])")
+        .flopsheet()
+        .args(["show", "model.ron", "--table", "cells"])
+        .run()
+        .failure()
+        .stderr_has("no table `cells`: this workbook has no tables and no cells of its own");
+}
+
 #[test]
 fn show_csv() {
     let out = flopsheet(&["show", "training_cost", "--format", "csv"]).clean();

@@ -173,7 +173,7 @@ fn load(path: &Path) -> Workspace {
 
 /// What flopsheet prints of a workspace: every table as JSON, and every cell's raw value.
 fn print(ws: &Workspace) -> String {
-    let tables: Vec<_> = ws.workbook.tables.iter().collect();
+    let tables = flopsheet_render::select(ws, None).expect("every table");
     let names: Vec<String> = ws.workbook.cells.keys().map(|k| k.to_string()).collect();
     flopsheet_render::render(ws, &tables, Format::Json, &Style::default())
         + &flopsheet_render::values(ws, &names, Format::Table).unwrap()

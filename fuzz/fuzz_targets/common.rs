@@ -70,7 +70,7 @@ pub fn exercise(result: Result<Workspace, Failure>) {
         }
         Ok(ws) => {
             check_diagnostics(&ws.sources, &ws.diagnostics);
-            let tables: Vec<_> = ws.workbook.tables.iter().collect();
+            let tables = flopsheet_render::select(&ws, None).expect("every table");
             for format in [Format::Table, Format::Csv, Format::Json, Format::Markdown] {
                 let style = Style {
                     width: Some(80),

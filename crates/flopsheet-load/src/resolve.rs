@@ -167,9 +167,24 @@ pub enum Layout {
 }
 
 impl Table {
+    /// The name of the table shown for a workbook that declares none (see
+    /// [`Workbook::default_table`]).
+    pub const DEFAULT: &'static str = "cells";
+
     /// The name of the cell at a row and column of a row table.
     pub fn cell_name(&self, row: &str, column: &str) -> String {
         format!("{}.{row}.{column}", self.name)
+    }
+
+    /// The names of the cells this table shows, row by row.
+    pub fn cell_names(&self) -> Vec<String> {
+        match &self.layout {
+            Layout::Rows { rows, columns } => rows
+                .iter()
+                .flat_map(|row| columns.iter().map(move |column| self.cell_name(row, column)))
+                .collect(),
+            Layout::Cells(cells) => cells.iter().map(|c| c.to_string()).collect(),
+        }
     }
 }
 
@@ -192,6 +207,26 @@ pub struct Workbook {
 }
 
 impl Workbook {
+    /// What a workbook that declares no tables shows: one table of its own cells, in the order
+    /// written (its packs' values are left to `flopsheet packs --values`), so that a first
+    /// workbook of a few cells prints what it computes. `None` if the workbook declares a
+    /// table, or has no cell of its own.
+    pub fn default_table(&self) -> Option<Table> {
+        if !self.tables.is_empty() {
+            return None;
+        }
+        let own: Vec<Arc<str>> = (0..self.cells.len())
+            .filter(|&at| *self.cells[at].origin() == Origin::Workbook)
+            .map(|at| self.cells.name(at).into())
+            .collect();
+        (!own.is_empty()).then(|| Table {
+            name: Table::DEFAULT.to_string(),
+            title: Some("Cells".to_string()),
+            note: None,
+            layout: Layout::Cells(own),
+        })
+    }
+
     /// A formula cell's formula as written; `None` for an input.
     pub fn formula<'a>(&'a self, cell: &'a CellInfo) -> Option<&'a str> {
         cell.formula(&self.texts)

@@ -8,6 +8,7 @@ use crate::number::format_value;
 use flopsheet_engine::Value;
 use flopsheet_load::{Layout, Table, Workspace};
 use serde_json::{json, Map, Value as Json};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,25 +65,31 @@ fn entry<'a>(ws: &'a Workspace, name: &str) -> Entry<'a> {
     }
 }
 
-/// The tables to show: all, or the one named.
-pub fn select<'a>(ws: &'a Workspace, only: Option<&str>) -> Result<Vec<&'a Table>, String> {
-    match only {
-        None => Ok(ws.workbook.tables.iter().collect()),
-        Some(name) => match ws.workbook.tables.iter().find(|t| t.name == name) {
-            Some(t) => Ok(vec![t]),
-            None => {
-                let names: Vec<&str> = ws.workbook.tables.iter().map(|t| t.name.as_str()).collect();
-                Err(format!(
-                    "no table `{name}` in this workbook; its tables are: {}",
-                    names.join(", ")
-                ))
-            }
-        },
+/// The tables to show: all, or the one named. A workbook that declares no tables shows its
+/// own cells ([`Workbook::default_table`](flopsheet_load::Workbook::default_table)).
+pub fn select<'a>(ws: &'a Workspace, only: Option<&str>) -> Result<Vec<Cow<'a, Table>>, String> {
+    let mut all: Vec<Cow<'a, Table>> = match ws.workbook.default_table() {
+        Some(table) => vec![Cow::Owned(table)],
+        None => ws.workbook.tables.iter().map(Cow::Borrowed).collect(),
+    };
+    let Some(name) = only else { return Ok(all) };
+    match all.iter().position(|t| t.name == name) {
+        Some(at) => Ok(vec![all.swap_remove(at)]),
+        None if all.is_empty() => Err(format!(
+            "no table `{name}`: this workbook has no tables and no cells of its own"
+        )),
+        None => {
+            let names: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+            Err(format!(
+                "no table `{name}` in this workbook; its tables are: {}",
+                names.join(", ")
+            ))
+        }
     }
 }
 
 /// Renders the selected tables in `format`.
-pub fn render(ws: &Workspace, tables: &[&Table], format: Format, style: &Style) -> String {
+pub fn render(ws: &Workspace, tables: &[Cow<'_, Table>], format: Format, style: &Style) -> String {
     match format {
         Format::Table | Format::Markdown => {
             let mut out = String::new();
@@ -164,7 +171,7 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
 }
 
 /// One line per displayed cell: `table,row,column,name,value,unit`.
-fn csv(ws: &Workspace, tables: &[&Table]) -> String {
+fn csv(ws: &Workspace, tables: &[Cow<'_, Table>]) -> String {
     let mut out = String::from("table,row,column,name,value,unit\n");
     for table in tables {
         let columns: Vec<String> = match &table.layout {
@@ -182,7 +189,7 @@ fn csv(ws: &Workspace, tables: &[&Table]) -> String {
     out
 }
 
-fn json_tables(ws: &Workspace, tables: &[&Table]) -> Json {
+fn json_tables(ws: &Workspace, tables: &[Cow<'_, Table>]) -> Json {
     let tables: Vec<Json> = tables
         .iter()
         .map(|table| {
