@@ -7,16 +7,23 @@
 //! - `load_build_eval/WORKLOAD/N`: read and parse the RON file, resolve, build the graph and
 //!   evaluate every cell, N = 10k, 100k;
 //! - `articles/load_all`: the same for every workbook in `workbooks/`;
-//! - `articles/recompute_all`: every input of every shipped workbook changed, incrementally.
+//! - `articles/recompute_all`: every input of every shipped workbook changed, incrementally;
+//! - `hostile/...`: inputs written to make the engine slow, which must fail fast instead: 20k
+//!   formulas reading unknown names (loaded and diagnosed), pack functions that would inline
+//!   2^30 times, and a row table of 2 million cells (refused before it is built). The tests
+//!   hold what each gives (`tests/invalid.rs`, `crates/flopsheet-engine/tests/hostile.rs`);
+//!   these hold how long.
 //!
 //! Run: `cargo bench --bench engine` (a few minutes; `-- edit/chain` for a subset). Under
 //! `cargo test --benches` each benchmark runs once, on small workbooks only.
 
+#[path = "../tests/hostile_inputs.rs"]
+mod hostile_inputs;
 #[path = "../src/bin/flopsheet-bench/workload.rs"]
 mod workload;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use flopsheet_engine::{CellId, Value};
+use flopsheet_engine::{formula, CellDef, CellId, FunctionDef, Model, ModelSpec, Value};
 use flopsheet_load::{LoadOptions, WorkbookSource, Workspace};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -188,5 +195,62 @@ fn articles(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, edits, load_build_eval, articles);
+/// Loads `text` as a workbook file the way the CLI does, whatever it holds: the diagnostics
+/// are the result.
+fn load_text(path: &Path, text: &str) -> Result<Workspace, flopsheet_load::Failure> {
+    std::fs::write(path, text).expect("write the workbook");
+    Workspace::load(WorkbookSource::File(path.to_path_buf()), LoadOptions::default())
+}
+
+fn hostile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hostile");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    let dir = std::env::temp_dir().join(format!("flopsheet-criterion-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+
+    let unknown = hostile_inputs::unknown_names(20_000);
+    let path = dir.join("unknown.ron");
+    group.bench_function("unknown_names/20k", |b| {
+        b.iter(|| {
+            let ws = load_text(&path, &unknown).unwrap_or_else(|failure| panic!("{}", failure.render(false)));
+            assert_eq!(ws.diagnostics.len(), 20_000);
+            black_box(ws.render_diagnostics(false).len())
+        })
+    });
+
+    // f0 calls f1 twice, f1 calls f2 twice, ...: 2^30 copies of f30's body once inlined.
+    let function = |name: String, body: &str| FunctionDef {
+        name,
+        params: vec!["v".to_string()],
+        body: formula::parse(body).expect("a formula"),
+    };
+    let mut functions: Vec<FunctionDef> = (0..30)
+        .map(|i| function(format!("f{i}"), &format!("f{}(v) + f{}(v)", i + 1, i + 1)))
+        .collect();
+    functions.push(function("f30".into(), "v * 2"));
+    let bomb = ModelSpec {
+        cells: vec![CellDef {
+            name: "out".into(),
+            body: flopsheet_engine::Body::Formula(formula::parse("f0(1)").expect("a formula")),
+        }],
+        functions,
+    };
+    group.bench_function("function_bomb", |b| {
+        b.iter(|| {
+            let model = Model::build(&bomb);
+            assert!(model.errors().next().is_some(), "the bomb is refused");
+            black_box(model)
+        })
+    });
+
+    let grid = hostile_inputs::square_table(1415);
+    let path = dir.join("grid.ron");
+    group.bench_function("too_many_cells/2M", |b| {
+        b.iter(|| black_box(load_text(&path, &grid).err().expect("refused")))
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, edits, load_build_eval, articles, hostile);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! binary run as a process, isolated from the machine's home and plugin folders.
 //!
 //! - `article`: every figure of the article, on every shipped workbook;
+//! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
@@ -11,6 +12,7 @@
 //! - `watch`: `flopsheet watch` as a long-running process on files being saved;
 //! - `whatif`: scenarios, sweeps, goal seek and sensitivity against independent runs.
 
+mod hostile_inputs;
 mod util;
 
 mod article;

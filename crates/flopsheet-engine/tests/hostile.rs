@@ -1,8 +1,8 @@
 //! Pack functions written to exhaust the engine: recursion, deep chains and exponential
-//! expansion all end in an error value in the calling cell, quickly, never in a hang or a crash.
+//! expansion all end in an error value in the calling cell, never in a hang or a crash.
+//! How long they take is held by the `hostile` group of `benches/engine.rs`.
 
 use flopsheet_engine::{formula, Body, BuildError, CellDef, ErrorKind, FunctionDef, Model, ModelSpec, Value};
-use std::time::{Duration, Instant};
 
 fn function(name: &str, params: &[&str], body: &str) -> FunctionDef {
     FunctionDef {
@@ -28,13 +28,7 @@ fn build(formula_text: &str, functions: Vec<FunctionDef>) -> (Model, Option<Buil
         ],
         functions,
     };
-    let started = Instant::now();
     let model = Model::build(&spec);
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "building took {:?}",
-        started.elapsed()
-    );
     let out = model.id("out").unwrap();
     let error = model.errors().find(|(c, _)| *c == out).map(|(_, e)| e.clone());
     (model, error)
@@ -142,12 +136,10 @@ fn thousands_of_unknown_names_get_suggestions_only_for_the_first() {
         name: format!("f{i}").into(),
         body: Body::Formula(formula::parse(&format!("nn{i} + 1")).unwrap()),
     }));
-    let started = Instant::now();
     let model = Model::build(&ModelSpec {
         cells,
         functions: vec![],
     });
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
     let errors: Vec<_> = model.errors().collect();
     assert_eq!(errors.len(), 5000);
     let suggested = errors.iter().filter(|(_, e)| !e.suggestions().is_empty()).count();
