@@ -63,6 +63,22 @@ fn trim(s: &str) -> String {
     }
 }
 
+/// Thousands, millions, billions and trillions, largest first.
+const SHORT_SCALE: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")];
+
+/// The largest of `scales` (largest first) that `a`, rounded to three significant figures,
+/// reaches: 999,999.7 is shown as `1.00M`, not `1000K`.
+fn scale_of<'s>(a: f64, scales: &'s [(f64, &'s str)]) -> Option<(f64, &'s str)> {
+    let rounded = if a > 0.0 && a.is_finite() {
+        // A power of ten at the third significant figure: exact for every scale (10^1 and up).
+        let step = 10f64.powi(a.log10().floor() as i32 - 2);
+        (a / step).round() * step
+    } else {
+        a
+    };
+    scales.iter().copied().find(|&(scale, _)| rounded >= scale)
+}
+
 /// `$1.40M`, `$2.03/h`, `$0.00957`, `$4.44e-18/FLOP`.
 fn money(n: f64, per: &str) -> String {
     let sign = if n < 0.0 { "-" } else { "" };
@@ -70,10 +86,7 @@ fn money(n: f64, per: &str) -> String {
     let body = if a != 0.0 && a < 1e-4 {
         format!("{a:.2e}")
     } else {
-        match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
-            .iter()
-            .find(|(s, _)| a >= *s)
-        {
+        match scale_of(a, &SHORT_SCALE) {
             Some((scale, suffix)) => format!("{}{suffix}", sig(a / scale, 3)),
             None => sig(a, 3),
         }
@@ -92,7 +105,7 @@ fn si(n: f64, unit: &str) -> String {
         (1e6, "M"),
         (1e3, "k"),
     ];
-    match prefixes.iter().find(|(s, _)| a >= *s) {
+    match scale_of(a, &prefixes) {
         Some((scale, p)) if a < 1e21 => format!("{} {p}{unit}", trim(&sig(n / scale, 3))),
         _ if a >= 1e21 => format!("{n:.2e} {unit}"),
         _ => format!("{} {unit}", trim(&sig(n, 3))),
@@ -102,10 +115,7 @@ fn si(n: f64, unit: &str) -> String {
 /// Counts with K/M/B/T: `175B`, `1.4T`, `340M`.
 fn short_scale(n: f64) -> String {
     let a = n.abs();
-    match [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
-        .iter()
-        .find(|(s, _)| a >= *s)
-    {
+    match scale_of(a, &SHORT_SCALE) {
         Some((scale, suffix)) if a < 1e15 => format!("{}{suffix}", trim(&sig(n / scale, 3))),
         _ => general(n),
     }
@@ -170,5 +180,18 @@ mod tests {
         assert_eq!(f(0.5, None), "0.5");
         assert_eq!(f(9.9996, Some("USD")), "$10.0");
         assert_eq!(f(4.4e-18, Some("USD/FLOP")), "$4.40e-18/FLOP");
+    }
+
+    /// A value just under a scale that rounds up to it is shown in that scale.
+    #[test]
+    fn rounding_up_moves_to_the_next_scale() {
+        assert_eq!(f(999_999.999_9, Some("USD")), "$1.00M");
+        assert_eq!(f(999_499.0, Some("USD")), "$999K");
+        assert_eq!(f(999.7, Some("USD")), "$1.00K");
+        assert_eq!(f(-999_999.7, Some("USD")), "-$1.00M");
+        assert_eq!(f(999.96e9, Some("B")), "1 TB");
+        assert_eq!(f(999.96e9, Some("params")), "1T params");
+        assert_eq!(f(999.4e9, Some("params")), "999B params");
+        assert_eq!(f(999.96, Some("W")), "1 kW");
     }
 }
