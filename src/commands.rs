@@ -3,6 +3,7 @@
 
 use crate::cli::{Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
 use crate::whatif;
+use flopsheet_load::raw::RawPack;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
 use flopsheet_render::{Format, Style};
 
@@ -231,12 +232,25 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         "built in", "(packs shipped with flopsheet)"
     ));
     let mut stderr = String::new();
-    for listing in list_packs(&search) {
+    let listings = list_packs(&search);
+    // Columns as wide as their longest entry: a plugin's id or name can be any length.
+    let width = |column: fn(&RawPack) -> String| {
+        listings
+            .iter()
+            .filter_map(|l| l.pack.as_ref().ok())
+            .map(|p| column(p).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let id_width = listings.iter().map(|l| l.id.chars().count()).max().unwrap_or(0);
+    let kind_width = width(|p| p.kind.to_string());
+    let name_width = width(|p| p.name.clone());
+    for listing in &listings {
         let winner = &listing.candidates[0];
         match &listing.pack {
             Ok(pack) => {
                 out.push_str(&format!(
-                    "{:<16} {:<9} {:<44} {} ({})\n",
+                    "{:<id_width$}  {:<kind_width$}  {:<name_width$}  {} ({})\n",
                     listing.id,
                     pack.kind.to_string(),
                     pack.name,
@@ -260,7 +274,7 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         }
         for shadowed in &listing.candidates[1..] {
             out.push_str(&format!(
-                "{:<16} shadows {} ({})\n",
+                "{:<id_width$}  shadows {} ({})\n",
                 "",
                 shadowed.location.display(),
                 shadowed.level.describe()

@@ -374,6 +374,41 @@ fn packs_lists_a_new_pack_and_where_it_comes_from() {
         .stdout_has("my_gpu.usd_per_pflop_hour");
 }
 
+/// Ids and names of any length keep the listing in columns: where each pack is found starts
+/// at one offset on every line.
+#[test]
+fn packs_lists_in_columns_whatever_the_lengths() {
+    let sandbox = Sandbox::new();
+    let long = MY_GPU
+        .replace("id: \"my_gpu\"", "id: \"my_gpu_with_a_very_long_identifier\"")
+        .replace(
+            "My GPU 9000",
+            "My GPU 9000, liquid-cooled, in a rack of seventy-two, 2026 edition",
+        );
+    sandbox.write("my_plugins/hardware/my_gpu_with_a_very_long_identifier.ron", &long);
+    let out = sandbox
+        .flopsheet()
+        .args(["packs", "--plugins", "my_plugins"])
+        .run()
+        .clean();
+    let offsets: Vec<usize> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(".ron ("))
+        .map(|l| {
+            // The location is the last column: it follows the last run of two spaces.
+            let at = l.rfind("  ").unwrap_or_else(|| panic!("no columns: {l}"));
+            l[..at].chars().count()
+        })
+        .collect();
+    assert!(offsets.len() > 10, "{out:?}");
+    assert!(offsets.iter().all(|&o| o == offsets[0]), "{offsets:?}\n{}", out.stdout);
+    assert!(
+        out.stdout.contains("in a rack of seventy-two, 2026 edition  "),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn packs_shows_shadowing() {
     let sandbox = Sandbox::new();
