@@ -119,19 +119,19 @@ fn dispatch(command: Command, color: bool) -> Run {
     }
 }
 
+/// A workbook argument that names no workbook: the error and what to do about it.
+pub fn not_found(e: flopsheet_load::FindError) -> Outcome {
+    let mut message = format!("error: {e}\n");
+    for help in e.help() {
+        message.push_str(&help);
+        message.push('\n');
+    }
+    Outcome::error(message)
+}
+
 /// Loads a workbook; on failure, the outcome to return.
 pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
-    let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(|e| {
-        let flopsheet_load::FindError::NotFound {
-            shipped, suggestions, ..
-        } = &e;
-        let mut message = format!("error: {e}\n");
-        if let Some(s) = suggestions.first() {
-            message.push_str(&format!("help: did you mean `{s}`?\n"));
-        }
-        message.push_str(&format!("help: the shipped workbooks are: {}\n", shipped.join(", ")));
-        Outcome::error(message)
-    })?;
+    let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(not_found)?;
     missing_plugin_folder(options)?;
     let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
     load_options.slots = options.slot.clone();

@@ -54,7 +54,7 @@ struct Session {
 }
 
 pub fn watch(args: WatchArgs, color: bool) -> Run {
-    let source = WorkbookSource::find(&args.workbook).map_err(Outcome::fail)?;
+    let source = WorkbookSource::find(&args.workbook).map_err(crate::commands::not_found)?;
     let WorkbookSource::File(path) = &source else {
         return Err(Outcome::fail(format!(
             "`{}` is a shipped workbook built into flopsheet; watch needs a file\nhelp: watch a file path, e.g. `flopsheet watch workbooks/{}.ron` in a checkout",

@@ -166,6 +166,36 @@ fn show_without_tables_prints_the_workbooks_own_cells() {
     expect_exact(half[2].parse().unwrap(), gpt3_training_cost(2.03, 0.231));
 }
 
+/// A folder where a workbook file belongs names the workbooks in it.
+#[test]
+fn show_a_folder_names_the_workbooks_in_it() {
+    let sandbox = model(NO_TABLES);
+    sandbox.write("models/b.ron", NO_TABLES);
+    sandbox.write("models/a.ron", NO_TABLES);
+    sandbox.write("models/notes.txt", "not a workbook");
+    sandbox
+        .flopsheet()
+        .args(["show", "models"])
+        .run()
+        .failure()
+        .stderr_has("error: models is a folder, not a workbook file")
+        .stderr_has("help: give one of the files in it: models/a.ron, models/b.ron\n");
+    // `watch` says so at once, instead of waiting for the folder to become a file.
+    sandbox
+        .flopsheet()
+        .args(["watch", "models"])
+        .run()
+        .failure()
+        .stderr_has("error: models is a folder, not a workbook file");
+    std::fs::create_dir(sandbox.path().join("empty")).unwrap();
+    sandbox
+        .flopsheet()
+        .args(["check", "empty"])
+        .run()
+        .failure()
+        .stderr_has("there is none in this folder");
+}
+
 #[test]
 fn show_a_table_of_a_workbook_without_cells_or_tables() {
     model("Workbook(title: \"empty\", packs: [\"tpu_v4\"])")
@@ -1044,7 +1074,8 @@ fn a_file_that_is_not_a_workbook() {
         .args(["check", "."])
         .run()
         .failure()
-        .stderr_has("cannot read");
+        .stderr_has("error: . is a folder, not a workbook file")
+        .stderr_has("help: give one of the files in it: ./pack.ron");
 }
 
 #[test]

@@ -39,6 +39,25 @@ pub enum FindError {
         shipped: Vec<String>,
         suggestions: Vec<String>,
     },
+    #[error("{arg} is a folder, not a workbook file")]
+    Folder { arg: String, help: String },
+}
+
+impl FindError {
+    /// What to do about it, one `help: ...` line each.
+    pub fn help(&self) -> Vec<String> {
+        match self {
+            FindError::NotFound {
+                shipped, suggestions, ..
+            } => suggestions
+                .first()
+                .map(|s| format!("help: did you mean `{s}`?"))
+                .into_iter()
+                .chain([format!("help: the shipped workbooks are: {}", shipped.join(", "))])
+                .collect(),
+            FindError::Folder { help, .. } => vec![help.clone()],
+        }
+    }
 }
 
 impl WorkbookSource {
@@ -48,12 +67,18 @@ impl WorkbookSource {
     /// A path to a file, or the name of a shipped workbook (`search_cost`).
     pub fn find(arg: &str) -> Result<WorkbookSource, FindError> {
         let path = Path::new(arg);
-        if path.exists() {
+        if path.exists() && !path.is_dir() {
             return Ok(WorkbookSource::File(path.to_path_buf()));
         }
         let name = arg.trim_start_matches("workbooks/").trim_end_matches(".ron");
         if let Some(&(path, text)) = builtin_workbooks().iter().find(|(p, _)| Self::shipped_name(p) == name) {
             return Ok(WorkbookSource::Builtin { path, text });
+        }
+        if path.is_dir() {
+            return Err(FindError::Folder {
+                arg: arg.to_string(),
+                help: files_in_folder_help(path),
+            });
         }
         let shipped: Vec<String> = builtin_workbooks()
             .iter()
@@ -516,9 +541,35 @@ fn bind_slots(
     slots
 }
 
+/// For a folder given where a workbook file belongs (`flopsheet show models`): the RON files
+/// in it, which are what the user most likely meant.
+fn files_in_folder_help(path: &Path) -> String {
+    let mut files: Vec<String> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron") && p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    match files.len() {
+        0 => "help: give the path of a workbook file (`.ron`); there is none in this folder".to_string(),
+        n if n <= 8 => format!("help: give one of the files in it: {}", files.join(", ")),
+        n => format!("help: give one of the {n} files in it, e.g. {}", files[..3].join(", ")),
+    }
+}
+
 fn read_text(path: &Path, sources: &mut Sources) -> Result<Arc<str>, Diagnostic> {
     let io_error = |e: std::io::Error| Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(io_error)?.len();
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    // A file can become a folder between two saves that `watch` follows.
+    if metadata.is_dir() {
+        return Err(Diagnostic::error()
+            .with_message(format!("{} is a folder, not a workbook file", path.display()))
+            .with_notes(vec![files_in_folder_help(path)]));
+    }
+    let size = metadata.len();
     if size > MAX_FILE_BYTES {
         return Err(Diagnostic::error()
             .with_message(format!(
