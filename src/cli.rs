@@ -212,6 +212,16 @@ pub enum GetFormat {
     Json,
 }
 
+/// A number typed on the command line: `0.35`, `3e9`, `1_000_000`, or a percentage, `35%`
+/// (0.35), as the tables print a fraction.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let text = text.trim().replace('_', "");
+    match text.strip_suffix('%') {
+        Some(percent) => percent.trim_end().parse::<f64>().ok().map(|p| p / 100.0),
+        None => text.parse().ok(),
+    }
+}
+
 fn parse_override(arg: &str) -> Result<(String, f64), String> {
     let (name, value) = arg
         .split_once('=')
@@ -219,11 +229,7 @@ fn parse_override(arg: &str) -> Result<(String, f64), String> {
     if name.trim().is_empty() {
         return Err(format!("`{arg}` has no name before `=` (e.g. `mfu=0.35`)"));
     }
-    let number: f64 = value
-        .trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("`{value}` is not a number (in `--set {arg}`)"))?;
+    let number = parse_number(value).ok_or_else(|| format!("`{value}` is not a number (in `--set {arg}`)"))?;
     if !number.is_finite() {
         return Err(format!("`{value}` is not a finite number"));
     }

@@ -3,7 +3,7 @@
 //! trial overrides — override, recompute what depends on it, read, restore — and never an
 //! edit of the user's files.
 
-use crate::cli::{OutputArgs, OutputFormat, PackArgs};
+use crate::cli::{parse_number, OutputArgs, OutputFormat, PackArgs};
 use crate::commands::{format_of, load, Outcome, Run};
 use flopsheet_engine::solve::{find_bracket, find_root};
 use flopsheet_engine::{CellId, Value};
@@ -218,11 +218,7 @@ fn parse_vary(arg: &str, ws: &mut Workspace) -> Result<Vary, String> {
         }
         return Ok(Vary::Slot { name, packs });
     }
-    let number = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("`{s}` is not a number (in `--vary {arg}`)"))
-    };
+    let number = |s: &str| parse_number(s).ok_or_else(|| format!("`{s}` is not a number (in `--vary {arg}`)"));
     let values = if let Some((from, rest)) = spec.split_once("..") {
         let (to, steps) = match rest.split_once(':') {
             Some((to, steps)) => (
@@ -463,9 +459,9 @@ pub fn solve(
     let target_name = target_name.trim().to_string();
     check_names(&ws, std::slice::from_ref(&target_name))?;
     // The goal is a number, or the name of a cell whose value it takes.
-    let goal = match goal.trim().parse::<f64>() {
-        Ok(g) => g,
-        Err(_) => match ws.value(goal.trim()) {
+    let goal = match parse_number(goal) {
+        Some(g) => g,
+        None => match ws.value(goal.trim()) {
             Ok(Value::Num(g)) => g,
             Ok(Value::Err(e)) => {
                 return Err(Outcome::fail(format!(
@@ -537,11 +533,7 @@ fn parse_range(arg: &str) -> Result<(f64, f64), String> {
     let (lo, hi) = arg
         .split_once("..")
         .ok_or_else(|| format!("`{arg}` is not a range LO..HI"))?;
-    let n = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("`{s}` is not a number (in `{arg}`)"))
-    };
+    let n = |s: &str| parse_number(s).ok_or_else(|| format!("`{s}` is not a number (in `{arg}`)"));
     let (lo, hi) = (n(lo)?, n(hi)?);
     if !lo.is_finite() || !hi.is_finite() || lo >= hi {
         return Err(format!("`{arg}`: LO must be below HI"));
@@ -656,11 +648,7 @@ pub fn sensitivity(
 /// `10%`, `±10%`, or `0.1`.
 fn parse_fraction(arg: &str) -> Result<f64, String> {
     let s = arg.trim().trim_start_matches('±').trim_start_matches("+-");
-    let value = match s.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
-        None => s.parse::<f64>(),
-    }
-    .map_err(|_| format!("`{arg}` is not a relative change such as `10%`"))?;
+    let value = parse_number(s).ok_or_else(|| format!("`{arg}` is not a relative change such as `10%`"))?;
     if !(value > 0.0 && value < 1.0) {
         return Err(format!("`{arg}`: the change must be between 0% and 100%"));
     }

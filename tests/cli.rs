@@ -423,6 +423,19 @@ fn set_mfu_overrides_a_formula_cell() {
     expect_exact(v.num("training.palm.cost_3yr_usd"), palm_training_cost(1.45, 0.35));
 }
 
+/// A value as the tables print it: `35%` is 0.35; `_` separates digits.
+#[test]
+fn set_takes_percentages_and_digit_separators() {
+    let v = get_with(
+        "training_cost",
+        &["mfu", "training.gpt3.cost_usd", "gpt3.params"],
+        &["--set", "mfu=35%", "--set", "gpt3.params=175_000_000_000"],
+    );
+    assert_eq!(v.num("mfu"), 0.35);
+    expect_exact(v.num("training.gpt3.cost_usd"), gpt3_training_cost(2.03, 0.35));
+    assert_eq!(v.num("gpt3.params"), 175e9);
+}
+
 #[test]
 fn set_is_repeatable() {
     let v = get_with(
@@ -514,7 +527,9 @@ fn set_an_unknown_name_suggests_one() {
 
 #[test]
 fn set_malformed_is_bad_usage() {
-    for bad in ["mfu", "mfu=", "mfu=abc", "mfu=inf", "mfu=NaN", "mfu=0.5x"] {
+    for bad in [
+        "mfu", "mfu=", "mfu=abc", "mfu=inf", "mfu=NaN", "mfu=0.5x", "mfu=%", "mfu=5%%",
+    ] {
         flopsheet(&["get", "training_cost", "mfu", "--set", bad])
             .usage_error()
             .stderr_has("--set");

@@ -41,6 +41,19 @@ fn a_sweep_equals_separate_runs() {
             expect_exact(row[cell].as_f64().unwrap(), get(TRAINING, cell, &["--set", &set]));
         }
     }
+    // The same range written in percent, as the tables print `mfu`.
+    let percent = run_json(&[
+        "sweep",
+        TRAINING,
+        "--vary",
+        "mfu=30%..50%:5",
+        "--show",
+        "training.gpt3.cost_usd",
+        "training.palm.cost_usd",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(percent, json);
 }
 
 #[test]
