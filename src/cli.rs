@@ -173,7 +173,7 @@ pub struct PackArgs {
     /// A plugin folder searched before all others (repeatable).
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<PathBuf>,
-    /// Override a cell for this run: `--set mfu=0.35` (repeatable).
+    /// Override a cell for this run: `--set mfu=0.35` or `--set mfu=35%` (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
     pub set: Vec<(String, f64)>,
     /// Put another pack in one of the workbook's slots for this run: `--slot hardware=h200`.
