@@ -1074,6 +1074,25 @@ fn a_path_is_not_a_pack_id() {
     }
 }
 
+/// A percentage written in the workbook as the tables print it: RON has no `%`, and the
+/// error says what to write instead of "a comma is missing".
+#[test]
+fn a_percentage_in_the_workbook_says_to_write_the_fraction() {
+    let cases = [
+        ("\"mfu\": 40%", "40%", "0.4"),
+        ("\"mfu\": (value: -12.25%, unit: \"%\")", "-12.25%", "-0.1225"),
+    ];
+    for (cell, written, fraction) in cases {
+        let text = format!("Workbook(title: \"t\", cells: {{ {cell} }})\n");
+        check(&text)
+            .failure()
+            .stderr_has(&format!("error: `{written}` is not a number in RON"))
+            .stderr_has(&location("model.ron", &text, written))
+            .stderr_has(&format!("help: write the fraction, `{fraction}`"))
+            .stderr_lacks("comma");
+    }
+}
+
 #[test]
 fn a_file_that_is_not_a_workbook() {
     let sandbox = Sandbox::new();

@@ -236,6 +236,9 @@ pub(crate) fn ron_error(text: &str, file: FileId, code: &ron::Error, span: Range
         Some((_, r)) if text[span.clone()].trim().is_empty() => r.clone(),
         _ => span,
     };
+    if let Some(diagnostic) = percentage(text, file, &tokens, span.start) {
+        return diagnostic;
+    }
     let found = found_at(text, span.start);
     let (message, label, help): (String, String, Option<String>) = match code {
         E::ExpectedComma => {
@@ -379,6 +382,36 @@ pub(crate) fn ron_error(text: &str, file: FileId, code: &ron::Error, span: Range
 
 /// The span from the name before the bracket that the closing bracket at `close` closes, to
 /// that bracket: `Workbook(`.
+/// `"mfu": 40%`: the command line and the tables write fractions as percentages, RON does
+/// not. If RON stopped at a `%` right after a number, say so rather than "a comma is missing".
+fn percentage(text: &str, file: FileId, tokens: &[(Tok, Range<usize>)], at: usize) -> Option<Diagnostic> {
+    if !text[at..].starts_with('%') {
+        return None;
+    }
+    let (_, number) = tokens.iter().take_while(|(_, r)| r.end <= at).last()?;
+    let written = &text[number.clone()];
+    let value: f64 = written.parse().ok().filter(|_| number.end == at)?;
+    // `33.3%` is `0.333`, not `0.33299999999999996`: two more decimals than written.
+    let fraction = match written.split_once('.') {
+        _ if written.contains(['e', 'E']) => (value / 100.0).to_string(),
+        Some((_, decimals)) => trim_zeros(format!("{:.*}", decimals.len() + 2, value / 100.0)),
+        None => trim_zeros(format!("{:.2}", value / 100.0)),
+    };
+    let percent = number.start..at + 1;
+    Some(
+        Diagnostic::error()
+            .with_message(format!("`{written}%` is not a number in RON"))
+            .with_labels(vec![primary(file, percent, "a percentage")])
+            .with_notes(vec![format!(
+                "help: write the fraction, `{fraction}`; with `unit: \"%\"` the cell prints as `{written}%`"
+            )]),
+    )
+}
+
+fn trim_zeros(decimal: String) -> String {
+    decimal.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn opener_of(tokens: &[(Tok, Range<usize>)], close: usize) -> Option<Range<usize>> {
     let mut stack: Vec<usize> = Vec::new();
     for (i, (tok, range)) in tokens.iter().enumerate() {
