@@ -234,17 +234,17 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
     let mut stderr = String::new();
     let listings = list_packs(&search);
     // Columns as wide as their longest entry: a plugin's id or name can be any length.
-    let width = |column: fn(&RawPack) -> String| {
+    let width = |column: fn(&RawPack) -> usize| {
         listings
             .iter()
             .filter_map(|l| l.pack.as_ref().ok())
-            .map(|p| column(p).chars().count())
+            .map(column)
             .max()
             .unwrap_or(0)
     };
     let id_width = listings.iter().map(|l| l.id.chars().count()).max().unwrap_or(0);
-    let kind_width = width(|p| p.kind.to_string());
-    let name_width = width(|p| p.name.clone());
+    let kind_width = width(|p| p.kind.to_string().len());
+    let name_width = width(|p| p.name.chars().count());
     for listing in &listings {
         let winner = &listing.candidates[0];
         match &listing.pack {

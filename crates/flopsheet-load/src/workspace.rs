@@ -44,6 +44,29 @@ pub enum FindError {
 }
 
 impl FindError {
+    /// A folder given where a workbook file belongs (`flopsheet show models`), with the RON
+    /// files in it, which are what the user most likely meant.
+    fn folder(path: &Path) -> FindError {
+        let mut files: Vec<String> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron") && p.is_file())
+            .map(|p| p.display().to_string())
+            .collect();
+        files.sort();
+        let help = match files.len() {
+            0 => "help: give the path of a workbook file (`.ron`); there is none in this folder".to_string(),
+            n if n <= 8 => format!("help: give one of the files in it: {}", files.join(", ")),
+            n => format!("help: give one of the {n} files in it, e.g. {}", files[..3].join(", ")),
+        };
+        FindError::Folder {
+            arg: path.display().to_string(),
+            help,
+        }
+    }
+
     /// What to do about it, one `help: ...` line each.
     pub fn help(&self) -> Vec<String> {
         match self {
@@ -75,10 +98,7 @@ impl WorkbookSource {
             return Ok(WorkbookSource::Builtin { path, text });
         }
         if path.is_dir() {
-            return Err(FindError::Folder {
-                arg: arg.to_string(),
-                help: files_in_folder_help(path),
-            });
+            return Err(FindError::folder(path));
         }
         let shipped: Vec<String> = builtin_workbooks()
             .iter()
@@ -541,33 +561,15 @@ fn bind_slots(
     slots
 }
 
-/// For a folder given where a workbook file belongs (`flopsheet show models`): the RON files
-/// in it, which are what the user most likely meant.
-fn files_in_folder_help(path: &Path) -> String {
-    let mut files: Vec<String> = std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron") && p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
-    files.sort();
-    match files.len() {
-        0 => "help: give the path of a workbook file (`.ron`); there is none in this folder".to_string(),
-        n if n <= 8 => format!("help: give one of the files in it: {}", files.join(", ")),
-        n => format!("help: give one of the {n} files in it, e.g. {}", files[..3].join(", ")),
-    }
-}
-
 fn read_text(path: &Path, sources: &mut Sources) -> Result<Arc<str>, Diagnostic> {
     let io_error = |e: std::io::Error| Diagnostic::error().with_message(format!("cannot read {}: {e}", path.display()));
     let metadata = std::fs::metadata(path).map_err(io_error)?;
     // A file can become a folder between two saves that `watch` follows.
     if metadata.is_dir() {
+        let folder = FindError::folder(path);
         return Err(Diagnostic::error()
-            .with_message(format!("{} is a folder, not a workbook file", path.display()))
-            .with_notes(vec![files_in_folder_help(path)]));
+            .with_message(folder.to_string())
+            .with_notes(folder.help()));
     }
     let size = metadata.len();
     if size > MAX_FILE_BYTES {
