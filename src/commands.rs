@@ -257,6 +257,9 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
                     winner.location.display(),
                     winner.level.describe()
                 ));
+                if !pack.requires.is_empty() {
+                    out.push_str(&format!("{:<id_width$}  requires {}\n", "", pack.requires.join(", ")));
+                }
                 if show_values {
                     for (name, cell) in &pack.values {
                         let shown = match (&cell.value, &cell.formula) {

@@ -496,7 +496,7 @@ impl Context<'_> {
     }
 }
 
-fn symbol(op: BinaryOp) -> &'static str {
+pub(crate) fn symbol(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",

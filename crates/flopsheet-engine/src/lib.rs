@@ -20,6 +20,7 @@
 mod arena;
 mod batch;
 mod compile;
+mod display;
 pub mod formula;
 mod graph;
 mod hash;

@@ -142,6 +142,11 @@ impl Model {
         self.names.name(id)
     }
 
+    /// A pack or workbook function, by name.
+    pub fn function(&self, name: &str) -> Option<&FunctionDef> {
+        self.functions.get(name)
+    }
+
     pub fn value(&self, id: CellId) -> Value {
         self.values.get(id)
     }

@@ -153,13 +153,18 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
             (inner != at || f.formula.trim() == word).then_some((name, f, inner))
         });
         if let Some((name, f, inner)) = found {
+            let whose = if f.owner.is_some() {
+                "the pack function"
+            } else {
+                "the function"
+            };
             labels = vec![
-                primary(f.site.file(), inner, format!("in the pack function `{name}`")),
+                primary(f.site.file(), inner, format!("in {whose} `{name}`")),
                 secondary(info.site.file(), span.clone(), format!("called from `{cell}`")),
             ];
             // Inside the pack, its own values are written without the pack's id.
-            if !word.contains('.') {
-                let prefix = format!("{}.", f.pack);
+            if let Some(pack) = f.owner.as_ref().filter(|_| !word.contains('.')) {
+                let prefix = format!("{pack}.");
                 suggestions.retain(|s| s.starts_with(&prefix));
                 suggestions.iter_mut().for_each(|s| *s = s[prefix.len()..].to_string());
             }
@@ -187,7 +192,7 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
                 .to_string(),
         ),
         BuildError::UnknownFunction { .. } if suggestions.is_empty() => Some(format!(
-            "the functions are {} and those of the workbook's packs",
+            "the functions are {} and those the workbook and its packs define",
             flopsheet_engine::BUILTINS
                 .iter()
                 .filter(|b| !b.contains("::"))
@@ -203,7 +208,7 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
                 .into(),
         ),
         BuildError::RecursiveFunction { .. } => Some(
-            "a pack function cannot call itself, directly or through others: functions are expanded where they are called, so recursion never ends"
+            "a function cannot call itself, directly or through others: functions are expanded where they are called, so recursion never ends"
                 .into(),
         ),
         BuildError::ArgCount { usage, .. } => Some(format!("call it as `{usage}`")),

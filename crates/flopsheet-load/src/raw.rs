@@ -29,6 +29,9 @@ pub struct RawWorkbook {
     pub slots: IndexMap<String, String>,
     #[serde(default)]
     pub scenarios: Vec<RawScenario>,
+    /// Functions of the workbook's own, with the same rules as a pack's: `kv_bytes(layers, ...)`.
+    #[serde(default)]
+    pub functions: IndexMap<String, RawFunction>,
 }
 
 /// A named what-if: input overrides and pack substitutions, never an edit of the file.
@@ -56,6 +59,9 @@ pub struct RawPack {
     pub id: String,
     pub kind: PackKind,
     pub name: String,
+    /// Packs this one needs (their values or functions), loaded with it, transitively.
+    #[serde(default)]
+    pub requires: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
     #[serde(default)]

@@ -6,7 +6,7 @@
 //! evaluating (names, shapes, formula syntax, duplicates, rows) is checked here, with a span.
 
 use crate::cells::Cells;
-use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
+use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawFunction, RawPack, RawTable, RawWorkbook};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
@@ -253,10 +253,12 @@ impl Workbook {
     }
 }
 
-/// A pack function as written.
+/// A function as written, in a pack or in the workbook.
 #[derive(Debug, Clone)]
 pub struct FunctionInfo {
-    pub pack: String,
+    /// The pack that defines it; `None` for a function of the workbook.
+    pub owner: Option<String>,
+    pub params: Vec<String>,
     /// The body as written.
     pub formula: String,
     pub site: Site,
@@ -406,6 +408,10 @@ pub fn resolve(
     for pack in packs {
         r.pack(pack);
     }
+    // A workbook function's bare names are its parameters or the workbook's own names.
+    for (name, function) in &raw.functions {
+        r.function(name, function, file, spans, None, |_| {});
+    }
     // The cells' spans, walked in the order written (the order of `raw.cells`), so that
     // finding each costs no lookup; a key out of step is looked up by path.
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
@@ -452,6 +458,11 @@ pub fn resolve(
         for body in &mut r.bodies {
             if let Pending::Parsed(expr) = body {
                 bind_slots(expr, slots);
+            }
+        }
+        for (def, info) in r.functions.values_mut() {
+            if info.owner.is_none() {
+                bind_slots(&mut def.body, slots);
             }
         }
     }
@@ -529,48 +540,80 @@ impl Resolver {
             );
         }
         for (name, function) in &pack.raw.functions {
-            let key = pack.spans.key(&["functions", name]).unwrap_or(0..0);
-            let formula_span = pack.spans.value(&["functions", name, "formula"]).unwrap_or(key.clone());
-            if !is_simple_name(name) {
-                self.diagnostics.push(invalid_name(name, pack.file, key));
-                continue;
-            }
-            if let Some(bad) = function.params.iter().find(|p| !is_simple_name(p)) {
-                self.diagnostics.push(invalid_name(bad, pack.file, formula_span));
-                continue;
-            }
-            let Some(mut body) = self.parse(&function.formula, pack.file, formula_span.clone()) else {
-                continue;
-            };
-            body.rewrite_names(&mut |ident| {
-                if !function.params.contains(&ident.target) {
-                    qualify(ident)
-                }
-            });
-            let def = FunctionDef {
-                name: name.clone(),
-                params: function.params.clone(),
-                body,
-            };
-            if let Some((_, other)) = self.functions.get(name) {
-                self.diagnostics.push(
-                    Diagnostic::error()
-                        .with_message(format!("two packs define the function `{name}`"))
-                        .with_labels(vec![
-                            primary(pack.file, key, "defined here"),
-                            secondary(other.site.file(), other.site.key(), "and here"),
-                        ])
-                        .with_notes(vec!["help: rename one of them; function names are global".into()]),
-                );
-                continue;
-            }
-            let info = FunctionInfo {
-                pack: id.clone(),
-                formula: function.formula.clone(),
-                site: Site::new(pack.file, key, Some(formula_span)),
-            };
-            self.functions.insert(name.clone(), (def, info));
+            self.function(name, function, pack.file, &pack.spans, Some(id), qualify);
         }
+    }
+
+    /// Adds one function, of a pack (`owner` is its id) or of the workbook: checks its name and
+    /// parameters, parses its body and rewrites the body's names with `qualify` (a parameter is
+    /// left as it is). Function names are global, so a name defined twice is an error.
+    fn function(
+        &mut self,
+        name: &str,
+        function: &RawFunction,
+        file: FileId,
+        spans: &SpanIndex,
+        owner: Option<&str>,
+        qualify: impl Fn(&mut formula::Ident),
+    ) {
+        let key = spans.key(&["functions", name]).unwrap_or(0..0);
+        let formula_span = spans.value(&["functions", name, "formula"]).unwrap_or(key.clone());
+        if !is_simple_name(name) {
+            self.diagnostics.push(invalid_name(name, file, key));
+            return;
+        }
+        if flopsheet_engine::BUILTINS.contains(&name) {
+            self.diagnostics.push(
+                Diagnostic::error()
+                    .with_message(format!("`{name}` is a built-in function"))
+                    .with_labels(vec![primary(file, key, "defined again here")])
+                    .with_notes(vec![format!(
+                        "help: give the function another name (`my_{name}`); a built-in cannot be redefined"
+                    )]),
+            );
+            return;
+        }
+        if let Some(bad) = function.params.iter().find(|p| !is_simple_name(p)) {
+            let span = spans.value(&["functions", name, "params"]).unwrap_or(formula_span);
+            self.diagnostics.push(invalid_name(bad, file, span));
+            return;
+        }
+        let Some(mut body) = self.parse(&function.formula, file, formula_span.clone()) else {
+            return;
+        };
+        body.rewrite_names(&mut |ident| {
+            if !function.params.contains(&ident.target) {
+                qualify(ident)
+            }
+        });
+        if let Some((_, other)) = self.functions.get(name) {
+            let message = match (&other.owner, owner) {
+                (Some(_), Some(_)) => format!("two packs define the function `{name}`"),
+                _ => format!("the function `{name}` is defined twice"),
+            };
+            self.diagnostics.push(
+                Diagnostic::error()
+                    .with_message(message)
+                    .with_labels(vec![
+                        primary(file, key, "defined here"),
+                        secondary(other.site.file(), other.site.key(), "and here"),
+                    ])
+                    .with_notes(vec!["help: rename one of them; function names are global".into()]),
+            );
+            return;
+        }
+        let def = FunctionDef {
+            name: name.to_string(),
+            params: function.params.clone(),
+            body,
+        };
+        let info = FunctionInfo {
+            owner: owner.map(str::to_string),
+            params: function.params.clone(),
+            formula: function.formula.clone(),
+            site: Site::new(file, key, Some(formula_span)),
+        };
+        self.functions.insert(name.to_string(), (def, info));
     }
 
     /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites

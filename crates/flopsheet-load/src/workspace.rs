@@ -463,33 +463,43 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     let mut diagnostics = duplicate_keys(&spans, file);
 
     let slots = bind_slots(&raw, &spans, file, options, &mut diagnostics);
-    // The packs listed, then those only named by a slot.
-    let mut wanted: Vec<(String, std::ops::Range<usize>)> = raw
+    // The packs listed, then those only named by a slot; then, as each is loaded, the packs it
+    // requires (transitively, each once).
+    let mut wanted: Vec<Wanted> = raw
         .packs
         .iter()
         .enumerate()
-        .map(|(i, id)| (id.clone(), spans.value(&["packs", &i.to_string()]).unwrap_or(0..0)))
+        .map(|(i, id)| Wanted::listed(id, file, spans.value(&["packs", &i.to_string()])))
         .collect();
     for (slot, id) in &slots {
-        if !wanted.iter().any(|(w, _)| w == id) {
-            wanted.push((id.clone(), spans.value(&["slots", slot]).unwrap_or(0..0)));
+        if !wanted.iter().any(|w| &w.id == id) {
+            wanted.push(Wanted::listed(id, file, spans.value(&["slots", slot])));
         }
     }
 
     let search = options.search_path(source);
     let candidates = search.candidates();
     let mut packs: Vec<LoadedPack> = Vec::new();
-    for (id, span) in &wanted {
-        match find_pack(id, &candidates, &search, file, span.clone()) {
-            Err(d) => diagnostics.push(d),
+    let mut next = 0;
+    while let Some(want) = wanted.get(next).cloned() {
+        next += 1;
+        let loaded = packs.iter().any(|p| p.raw.id == want.id);
+        if loaded && want.required_by.is_some() {
+            continue;
+        }
+        match find_pack(&want.id, &candidates, &search, want.file, want.span.clone()) {
+            Err(d) => diagnostics.push(match &want.required_by {
+                Some(by) => d.with_notes(vec![format!("note: required by the pack `{by}`")]),
+                None => d,
+            }),
             Ok(candidate) => {
-                if packs.iter().any(|p| &p.raw.id == id) {
-                    let first = wanted.iter().find(|(w, _)| w == id).map_or(0..0, |(_, s)| s.clone());
+                if loaded {
+                    let first = wanted.iter().find(|w| w.id == want.id).map_or(0..0, |w| w.span.clone());
                     diagnostics.push(
                         Diagnostic::error()
-                            .with_message(format!("the pack `{id}` is listed twice"))
+                            .with_message(format!("the pack `{}` is listed twice", want.id))
                             .with_labels(vec![
-                                primary(file, span.clone(), "listed again here"),
+                                primary(file, want.span.clone(), "listed again here"),
                                 secondary(file, first, "first listed here"),
                             ])
                             .with_notes(vec!["help: remove one of them".into()]),
@@ -497,12 +507,21 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
                     continue;
                 }
                 match load_pack(&mut sources, candidate, &mut files, cache) {
-                    Ok(pack) => packs.push(pack),
+                    Ok(pack) => {
+                        wanted.extend(pack.raw.requires.iter().enumerate().map(|(i, id)| Wanted {
+                            id: id.clone(),
+                            file: pack.file,
+                            span: pack.spans.value(&["requires", &i.to_string()]).unwrap_or(0..0),
+                            required_by: Some(pack.raw.id.clone()),
+                        }));
+                        packs.push(pack);
+                    }
                     Err(mut d) => diagnostics.append(&mut d),
                 }
             }
         }
     }
+    diagnostics.extend(circular_requirements(&packs));
     diagnostics.extend(crate::checks::cell_count(&raw, &packs, &spans, file));
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
@@ -521,6 +540,77 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
         }
         Err(diagnostics) => fail(sources, diagnostics, files),
     }
+}
+
+/// A pack to load: listed by the workbook, named by a slot, or required by another pack.
+#[derive(Clone)]
+struct Wanted {
+    id: String,
+    /// Where it is asked for: the workbook's `packs:` or `slots:` entry, or a pack's `requires:`.
+    file: FileId,
+    span: std::ops::Range<usize>,
+    required_by: Option<String>,
+}
+
+impl Wanted {
+    fn listed(id: &str, file: FileId, span: Option<std::ops::Range<usize>>) -> Wanted {
+        Wanted {
+            id: id.to_string(),
+            file,
+            span: span.unwrap_or(0..0),
+            required_by: None,
+        }
+    }
+}
+
+/// Packs that require each other in a circle (`a` requires `b` requires `a`, or a pack that
+/// requires itself): an error at the `requires` entry that closes each circle. Loading would
+/// terminate anyway (each pack is loaded once), but a circle means the packs' dependencies
+/// were not thought through: one of them is not standalone and both should say so in one pack.
+fn circular_requirements(packs: &[LoadedPack]) -> Vec<Diagnostic> {
+    let index = |id: &str| packs.iter().position(|p| p.raw.id == id);
+    // 0 = not visited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; packs.len()];
+    let mut diagnostics = Vec::new();
+    fn visit(
+        at: usize,
+        packs: &[LoadedPack],
+        index: &dyn Fn(&str) -> Option<usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        state[at] = 1;
+        path.push(at);
+        let pack = &packs[at];
+        for (i, id) in pack.raw.requires.iter().enumerate() {
+            let Some(to) = index(id) else { continue };
+            if state[to] == 1 {
+                let from = path.iter().position(|&p| p == to).unwrap_or(0);
+                let mut chain: Vec<&str> = path[from..].iter().map(|&p| packs[p].raw.id.as_str()).collect();
+                chain.push(id);
+                let span = pack.spans.value(&["requires", &i.to_string()]).unwrap_or(0..0);
+                diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(format!("packs require each other in a circle: {}", chain.join(" → ")))
+                        .with_labels(vec![primary(pack.file, span, "closes the circle")])
+                        .with_notes(vec![
+                            "help: a pack may require only packs that do not require it back; move what both need into one of them, or into a third pack that both require".into(),
+                        ]),
+                );
+            } else if state[to] == 0 {
+                visit(to, packs, index, state, path, diagnostics);
+            }
+        }
+        path.pop();
+        state[at] = 2;
+    }
+    for at in 0..packs.len() {
+        if state[at] == 0 {
+            visit(at, packs, &index, &mut state, &mut Vec::new(), &mut diagnostics);
+        }
+    }
+    diagnostics
 }
 
 /// The pack each slot holds: the workbook's binding, unless this load (a scenario, a sweep)

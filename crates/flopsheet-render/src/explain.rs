@@ -3,7 +3,7 @@
 
 use crate::number::format_value;
 use crate::tables::raw;
-use flopsheet_engine::CellId;
+use flopsheet_engine::{formula, CellId};
 use flopsheet_load::{Origin, Workspace};
 use std::collections::HashSet;
 
@@ -18,7 +18,14 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let site = ws.sources.location(info.site.file(), info.site.span().start);
     match (ws.workbook.formula(info), info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
-        (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
+        (Some(f), false) => {
+            out.push_str(&format!("  formula: {f}\n"));
+            // What a call to a pack or workbook function computes, the call replaced by its body.
+            let lookup = |name: &str| ws.model.function(name);
+            if let Some(expanded) = formula::parse(f).ok().and_then(|e| e.expand_calls(&lookup)) {
+                out.push_str(&format!("  expanded: {expanded}\n"));
+            }
+        }
         (None, false) => out.push_str("  input\n"),
     }
     out.push_str(&format!("  defined at {site}"));
