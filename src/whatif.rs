@@ -554,7 +554,7 @@ pub fn sensitivity(
 ) -> Run {
     let mut ws = load(Some(workbook), options, color)?;
     let delta = parse_fraction(by).map_err(Outcome::fail)?;
-    let Some(target) = ws.model.id(name) else {
+    let Some(target) = ws.id(name) else {
         return Err(Outcome::fail(ws.unknown(name)));
     };
     let Value::Num(base) = ws.model.value(target) else {

@@ -5,6 +5,7 @@
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
+//! - `language`: workbook functions, packs that require packs, slot-qualified names;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
@@ -18,6 +19,7 @@ mod util;
 mod article;
 mod cli;
 mod invalid;
+mod language;
 mod plugins;
 mod properties;
 mod untouched;

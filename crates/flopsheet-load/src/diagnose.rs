@@ -183,6 +183,9 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
     }
     let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
     let help = match error {
+        BuildError::UnknownName { name, .. } if misspelled_name(text, &name.written).is_some() => {
+            misspelled_name(text, &name.written)
+        }
         BuildError::UnknownName { .. } if matches!(info.origin(), Origin::Pack(_)) => Some(
             "inside a pack, a bare name is one of the pack's own values, never a cell of the workbook; another pack's value is written in full (`a100_40gb.power_w`)"
                 .to_string(),
@@ -225,6 +228,33 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
         d = d.with_notes(vec![format!("help: {help}")]);
     }
     with_suggestions(d, &suggestions)
+}
+
+/// Help for a name that no cell could have: `6nd_flops` (starts with a digit) or `gpu-hours`
+/// (read as `gpu - hours`, of which `gpu` is the unknown name).
+fn misspelled_name(formula: &str, written: &str) -> Option<String> {
+    use crate::resolve::{is_valid_name, valid_spelling, NAME_RULE};
+    if !is_valid_name(written) {
+        return Some(format!(
+            "`{written}` cannot be a name: {NAME_RULE}; write `{}` (and name the cell so)",
+            valid_spelling(written)
+        ));
+    }
+    // The whole word as typed, `-` included: `gpu-hours`.
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '-';
+    let at = formula.match_indices(written).find_map(|(at, _)| {
+        let before = formula[..at].chars().next_back();
+        (!before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')).then_some(at)
+    })?;
+    let word: &str = formula[at..].split(|c: char| !is_word(c)).next()?;
+    let word = word.trim_end_matches('-');
+    (word.len() > written.len() && word[written.len()..].starts_with('-')).then(|| {
+        format!(
+            "`{word}` reads as `{}`: `-` is subtraction and cannot be part of a name ({NAME_RULE}); write `{}`",
+            word.replace('-', " - "),
+            valid_spelling(word)
+        )
+    })
 }
 
 /// The pack functions a formula calls, directly or through other functions, nearest first.

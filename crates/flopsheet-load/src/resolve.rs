@@ -450,7 +450,7 @@ pub fn resolve(
         .filter_map(|(i, t)| r.table(i, t, file, spans, &pack_ids))
         .collect();
     r.check_listed_cells(&tables, file, spans);
-    r.apply_overrides(overrides);
+    r.apply_overrides(overrides, slots);
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
     }
@@ -952,8 +952,11 @@ impl Resolver {
         }
     }
 
-    fn apply_overrides(&mut self, overrides: &[(String, f64)]) {
-        for (name, value) in overrides {
+    fn apply_overrides(&mut self, overrides: &[(String, f64)], slots: &IndexMap<String, String>) {
+        for (written, value) in overrides {
+            // `--set model.params=...` sets the value of whatever pack is in the slot.
+            let target = slot_target(written, slots);
+            let name = target.as_ref().unwrap_or(written);
             match self.cells.get_mut(name.as_str()) {
                 Some(info) => {
                     info.overridden = true;
@@ -964,7 +967,7 @@ impl Resolver {
                 None => {
                     let suggestions = closest(name, self.cells.keys());
                     self.diagnostics.push(with_suggestions(
-                        Diagnostic::error().with_message(format!("--set {name}=...: no cell is named `{name}`")),
+                        Diagnostic::error().with_message(format!("--set {written}=...: no cell is named `{name}`")),
                         &suggestions,
                     ));
                 }
@@ -979,12 +982,17 @@ fn bind_slots(expr: &mut Expr, slots: &IndexMap<String, String>) {
         return;
     }
     expr.rewrite_names(&mut |ident| {
-        if let Some((prefix, rest)) = ident.target.split_once('.') {
-            if let Some(pack) = slots.get(prefix) {
-                ident.target = format!("{pack}.{rest}");
-            }
+        if let Some(target) = slot_target(&ident.target, slots) {
+            ident.target = target;
         }
     });
+}
+
+/// What a name read through a slot reads: `hardware.peak_flops_bf16` → `h100_sxm.peak_flops_bf16`
+/// when `hardware` holds `h100_sxm`; `None` for a name that does not start with a slot.
+pub fn slot_target(name: &str, slots: &IndexMap<String, String>) -> Option<String> {
+    let (prefix, rest) = name.split_once('.')?;
+    slots.get(prefix).map(|pack| format!("{pack}.{rest}"))
 }
 
 /// "invalid formula", pointing into the formula where the error can be located.
@@ -1083,17 +1091,51 @@ pub fn is_simple_name(name: &str) -> bool {
 }
 
 fn invalid_name(name: &str, file: FileId, span: Range<usize>) -> Diagnostic {
-    let fixed: String = name
-        .chars()
-        .map(|c| if c.is_alphanumeric() || c == '.' { c } else { '_' })
-        .collect();
     Diagnostic::error()
         .with_message(format!("`{name}` is not a valid name"))
         .with_labels(vec![primary(file, span, "invalid name")])
-        .with_notes(vec![format!(
-            "help: names are made of letters, digits and `_` (groups joined by `.`), and do not start with a digit: `{}`",
-            fixed.trim_start_matches(|c: char| c.is_ascii_digit())
-        )])
+        .with_notes(vec![format!("help: {NAME_RULE}: write `{}`", valid_spelling(name))])
+}
+
+/// What a name may hold, for every error about a name.
+pub const NAME_RULE: &str =
+    "a name holds letters, digits and `_` (groups joined by `.`), and does not start with a digit";
+
+/// A valid name close to `name`: other characters become `_` (`gpu-hours` → `gpu_hours`), and
+/// words that start with a digit move to the end (`6nd_flops` → `flops_6nd`), as `70b` must
+/// follow a word (`params_70b`).
+pub fn valid_spelling(name: &str) -> String {
+    let segment = |seg: &str| {
+        let cleaned: String = seg.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        let words: Vec<&str> = cleaned.split('_').filter(|w| !w.is_empty()).collect();
+        let (digits, rest): (Vec<&str>, Vec<&str>) =
+            words.iter().partition(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        let mut out = rest.join("_");
+        if out.is_empty() {
+            // Only digit-led words (`70b`): the digits go after the letters (`b70`), or `n_` leads.
+            let word = digits.join("_");
+            let split = word
+                .find(|c: char| !c.is_ascii_digit() && c != '_')
+                .unwrap_or(word.len());
+            let (lead, tail) = word.split_at(split);
+            return if tail.is_empty() {
+                format!("n_{lead}")
+            } else {
+                format!("{tail}{lead}")
+            };
+        }
+        for d in digits {
+            out.push('_');
+            out.push_str(d);
+        }
+        out
+    };
+    let segments: Vec<String> = name.split('.').filter(|s| !s.is_empty()).map(segment).collect();
+    if segments.is_empty() {
+        "name".to_string()
+    } else {
+        segments.join(".")
+    }
 }
 
 /// Adds "did you mean" to a diagnostic.

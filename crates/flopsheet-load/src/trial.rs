@@ -31,11 +31,13 @@ impl Workspace {
     /// current value for the rest of this session (as `--set` would), so that "what if the
     /// MFU were 35%" works whether the MFU is typed in or read from a pack.
     pub fn pin(&mut self, name: &str) -> Result<CellId, InputError> {
-        let id = self.model.id(name).ok_or_else(|| self.unknown(name))?;
+        let id = self.id(name).ok_or_else(|| self.unknown(name))?;
         if self.model.is_input(id) {
             return Ok(id);
         }
         let current = self.model.value(id).as_num().unwrap_or(0.0);
+        let name = self.canonical(name).into_owned();
+        let name = name.as_str();
         self.options.overrides.push((name.to_string(), current));
         if let Err(failure) = self.reload_changed(&[]) {
             self.options.overrides.pop();

@@ -369,18 +369,43 @@ impl Workspace {
         self.sources.render(&self.diagnostics, color)
     }
 
-    /// The value of a cell by name; an unknown name gets "did you mean".
+    /// The name a cell has in the model: `SLOT.NAME` (`model.params`) is the value of the pack
+    /// in the slot (`llama31_70b.params`); any other name is itself.
+    pub fn canonical<'n>(&self, name: &'n str) -> std::borrow::Cow<'n, str> {
+        match crate::resolve::slot_target(name, &self.workbook.slots) {
+            Some(target) => std::borrow::Cow::Owned(target),
+            None => std::borrow::Cow::Borrowed(name),
+        }
+    }
+
+    /// The cell a name asked for on the command line is: a cell's own name or `SLOT.NAME`.
+    pub fn id(&self, name: &str) -> Option<flopsheet_engine::CellId> {
+        self.model.id(&self.canonical(name))
+    }
+
+    /// The value of a cell by name (or `SLOT.NAME`); an unknown name gets "did you mean".
     pub fn value(&self, name: &str) -> Result<Value, UnknownCell> {
-        self.model
-            .id(name)
+        self.id(name)
             .map(|id| self.model.value(id))
             .ok_or_else(|| self.unknown(name))
     }
 
     pub fn unknown(&self, name: &str) -> UnknownCell {
+        let canonical = self.canonical(name);
+        let mut suggestions = closest(&canonical, self.workbook.cells.keys());
+        // `model.paramz` is told `model.params`, as the user wrote it, not `gpt3.params`.
+        if let (Some((slot, _)), Some((pack, _))) = (name.split_once('.'), canonical.split_once('.')) {
+            if slot != pack {
+                for s in &mut suggestions {
+                    if let Some(rest) = s.strip_prefix(pack).and_then(|r| r.strip_prefix('.')) {
+                        *s = format!("{slot}.{rest}");
+                    }
+                }
+            }
+        }
         UnknownCell {
             name: name.to_string(),
-            suggestions: closest(name, self.workbook.cells.keys()),
+            suggestions,
         }
     }
 }

@@ -11,7 +11,9 @@ use std::collections::HashSet;
 const MAX_DEPTH: usize = 24;
 
 pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
-    let id = ws.model.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
+    let id = ws.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
+    // `model.params` is shown as the pack value it is (`llama31_70b.params`).
+    let name = ws.model.name(id);
     let info = &ws.workbook.cells[name];
     let value = ws.model.value(id);
     let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit()), raw(value));
