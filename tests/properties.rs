@@ -54,7 +54,9 @@ fn formula(names: Vec<String>) -> impl Strategy<Value = String> {
             )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             prop::collection::vec(inner.clone(), 1..3).prop_map(|args| format!("max({})", args.join(", "))),
-            (inner.clone(), inner.clone(), inner).prop_map(|(a, b, c)| format!("if({a} > {b}, {b}, {c})")),
+            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| format!("if({a} > {b}, {b}, {c})")),
+            // The workbook's own functions (see `FUNCTIONS`).
+            (inner.clone(), inner).prop_map(|(a, b)| format!("mix({a}, {b})")),
         ]
     })
 }
@@ -93,6 +95,10 @@ fn book() -> impl Strategy<Value = Book> {
             groups,
         })
 }
+
+/// Every generated workbook defines these; formulas may call `mix`, which calls `half` and
+/// reads the cell `in0`.
+const FUNCTIONS: &str = r#"functions: { "half": (params: ["x"], formula: "x / 2"), "mix": (params: ["a", "b"], formula: "half(a) + b * in0") }"#;
 
 /// A cell in the short form when it can be, else `(value: ..)`.
 fn short(value: &str, unit: Option<&str>) -> String {
@@ -153,13 +159,13 @@ fn write(book: &Book, long: bool, inputs: Option<&[String]>) -> String {
     }
     if long {
         format!(
-            "// A generated workbook, written long.\nWorkbook(\n    title: \"Generated\",\n    packs: [\n        \"gpt3\",\n    ],\n    cells: {{\n{},\n    }},\n    tables: [\n        {},\n    ],\n)\n",
+            "// A generated workbook, written long.\nWorkbook(\n    title: \"Generated\",\n    packs: [\n        \"gpt3\",\n    ],\n    {FUNCTIONS},\n    cells: {{\n{},\n    }},\n    tables: [\n        {},\n    ],\n)\n",
             cells.join(",\n\n"),
             tables.join(",\n        ")
         )
     } else {
         format!(
-            "Workbook(title: \"Generated\", packs: [\"gpt3\"], cells: {{{}}}, tables: [{}])",
+            "Workbook(title: \"Generated\", packs: [\"gpt3\"], {FUNCTIONS}, cells: {{{}}}, tables: [{}])",
             cells.join(", "),
             tables.join(", ")
         )
