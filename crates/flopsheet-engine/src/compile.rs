@@ -468,7 +468,7 @@ pub(crate) fn suggest(
         }
         BuildError::UnknownFunction { name, suggestions } => {
             let known = BUILTINS.iter().copied().chain(functions.keys().map(|k| k.as_str()));
-            *suggestions = closest(name, known);
+            *suggestions = crate::suggest::closest_function(name, known);
         }
         _ => return,
     }

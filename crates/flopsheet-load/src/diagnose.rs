@@ -181,10 +181,46 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
             secondary(info.site.file(), at, message)
         });
     }
+    // The model stops at a formula's first unknown function: point at the others too.
+    if let BuildError::UnknownFunction { name, .. } = error {
+        let known = || {
+            flopsheet_engine::BUILTINS
+                .iter()
+                .copied()
+                .chain(workbook.functions.keys().map(String::as_str))
+        };
+        let mut seen = vec![name.clone()];
+        for other in call_names(text) {
+            if seen.contains(&other) || known().any(|k| k == other) {
+                continue;
+            }
+            let near = flopsheet_engine::suggest::closest_function(&other, known());
+            let hint = match near.first() {
+                Some(n) => format!(" (did you mean `{n}`?)"),
+                None => String::new(),
+            };
+            labels.push(secondary(
+                info.site.file(),
+                ident_span(text, span.clone(), &other),
+                format!("`{other}` is unknown too{hint}"),
+            ));
+            seen.push(other);
+        }
+    }
     let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
     let help = match error {
         BuildError::UnknownName { name, .. } if misspelled_name(text, &name.written).is_some() => {
             misspelled_name(text, &name.written)
+        }
+        // Only for the first errors (`suggest`): it looks through every cell of the workbook.
+        BuildError::UnknownName { name, .. } if suggest && unloaded_pack(workbook, &name.target).is_some() => {
+            let pack = unloaded_pack(workbook, &name.target).unwrap_or_default();
+            Some(match info.origin() {
+                Origin::Pack(id) => format!(
+                    "no pack `{pack}` is loaded: if `{id}` reads it, add `requires: [\"{pack}\"]` to `{id}` (or list `{pack}` in the workbook's `packs:`)"
+                ),
+                _ => format!("no pack `{pack}` is loaded: if it is a pack, list it in the workbook's `packs:`"),
+            })
         }
         BuildError::UnknownName { .. } if matches!(info.origin(), Origin::Pack(_)) => Some(
             "inside a pack, a bare name is one of the pack's own values, never a cell of the workbook; another pack's value is written in full (`a100_40gb.power_w`)"
@@ -230,6 +266,20 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
     with_suggestions(d, &suggestions)
 }
 
+/// The `PACK` of a name `PACK.VALUE` that reads no loaded pack, slot, table or group of cells:
+/// the pack was probably meant to be listed or required.
+fn unloaded_pack<'n>(workbook: &Workbook, target: &'n str) -> Option<&'n str> {
+    let (prefix, _) = target.split_once('.')?;
+    let known = workbook.packs.iter().any(|p| p.id == prefix)
+        || workbook.slots.contains_key(prefix)
+        || workbook.tables.iter().any(|t| t.name == prefix)
+        || workbook
+            .cells
+            .keys()
+            .any(|k| k.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')));
+    (!known && crate::packs::is_valid_id(prefix)).then_some(prefix)
+}
+
 /// Help for a name that no cell could have: `6nd_flops` (starts with a digit) or `gpu-hours`
 /// (read as `gpu - hours`, of which `gpu` is the unknown name).
 fn misspelled_name(formula: &str, written: &str) -> Option<String> {
@@ -257,27 +307,30 @@ fn misspelled_name(formula: &str, written: &str) -> Option<String> {
     })
 }
 
+/// The names a formula's text calls, in order: every word right before a `(`.
+fn call_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        let word = b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
+        match (start, word) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                if b == b'(' {
+                    out.push(text[s..i].to_string());
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The pack functions a formula calls, directly or through other functions, nearest first.
 fn called_functions<'w>(workbook: &'w Workbook, text: &str) -> Vec<&'w str> {
-    let calls = |text: &str| -> Vec<String> {
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        let mut start = None;
-        for (i, &b) in bytes.iter().enumerate() {
-            let word = b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
-            match (start, word) {
-                (None, true) => start = Some(i),
-                (Some(s), false) => {
-                    if b == b'(' {
-                        out.push(text[s..i].to_string());
-                    }
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        out
-    };
+    let calls = call_names;
     let mut found: Vec<&str> = Vec::new();
     let mut queue = calls(text);
     while let Some(name) = queue.first().cloned() {

@@ -689,16 +689,32 @@ impl Resolver {
             );
             return;
         }
-        if matches!(body, Pending::Input(v) if !v.is_finite()) {
-            self.diagnostics.push(
-                Diagnostic::error()
-                    .with_message(format!("the input `{name}` is not a finite number"))
-                    .with_labels(vec![primary(site.file(), site.key(), "this cell")])
-                    .with_notes(vec![
-                        "help: an input is a finite number; `inf` and `NaN` cannot be computed with".into(),
-                    ]),
-            );
-            return;
+        if let Pending::Input(v) = &body {
+            if !v.is_finite() {
+                // RON reads a literal beyond f64's range (`1e400`) as infinity: say it overflows,
+                // unless `inf` is what is written.
+                let source = self.source(site.file());
+                let written = source.get(site.key().end..).unwrap_or("");
+                let written = &written[..written.find([',', '}']).unwrap_or(written.len())];
+                let (message, help) = if v.is_infinite() && !written.contains("inf") {
+                    (
+                        format!("the input `{name}` overflows: it is larger than any f64 (about 1.8e308)"),
+                        "help: a number must be at most 1.7976931348623157e308 in size; check the exponent (a unit of 1e3 too many?)",
+                    )
+                } else {
+                    (
+                        format!("the input `{name}` is not a finite number"),
+                        "help: an input is a finite number; `inf` and `NaN` cannot be computed with",
+                    )
+                };
+                self.diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(message)
+                        .with_labels(vec![primary(site.file(), site.key(), "this cell")])
+                        .with_notes(vec![help.into()]),
+                );
+                return;
+            }
         }
         let mut info = CellInfo {
             site,

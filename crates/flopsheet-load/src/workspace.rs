@@ -812,6 +812,16 @@ fn find_pack<'c>(
                 ),
             );
         }
+        // A file that says it is this pack, under another file name: packs are found by file name.
+        if let Some(file) = candidates.iter().find(|c| declared_id(c).as_deref() == Some(id)) {
+            notes.insert(
+                0,
+                format!(
+                    "help: {} has `id: \"{id}\"`, but a pack is found by its file name: rename the file to `{id}.ron`",
+                    file.location.display()
+                ),
+            );
+        }
         return Err(Diagnostic::error()
             .with_message(format!("no pack `{id}` on the search path"))
             .with_labels(vec![primary(file, span, "unknown pack")])
@@ -832,6 +842,18 @@ fn find_pack<'c>(
             ]));
     }
     Ok(first)
+}
+
+/// The `id:` a pack file declares, read without parsing the whole file (only when a pack is
+/// not found, to say which file meant to be it).
+fn declared_id(candidate: &Candidate) -> Option<String> {
+    let text = match &candidate.location {
+        PackLocation::File(path) => std::fs::read_to_string(path).ok()?,
+        PackLocation::Builtin { text, .. } => text.to_string(),
+    };
+    let after = &text[text.find("id:")? + 3..];
+    let quoted = after.trim_start().strip_prefix('"')?;
+    Some(quoted[..quoted.find('"')?].to_string())
 }
 
 fn load_pack(
