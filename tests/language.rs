@@ -235,3 +235,27 @@ fn an_invalid_name_is_told_what_a_name_may_hold() {
         .stderr_has("write `flops_6nd`")
         .stderr_has("write `gpu_hours`");
 }
+
+/// `OTHER.row.COLUMN` reads the same row of another table; a workbook may add a cell in a
+/// pack's namespace.
+#[test]
+fn a_column_reads_the_same_row_of_another_table() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "rows.ron",
+        r#"Workbook(title: "t", packs: ["gpt3", "palm"], cells: { "gpt3.flops_6nd": "6 * gpt3.params * gpt3.train_tokens" },
+    tables: [
+        Table(name: "sizes", rows: ["gpt3", "palm"], columns: { "p": "row.params", "twice": "p * 2" }),
+        Table(name: "uses", rows: ["palm", "gpt3"], columns: { "plus_one": "sizes.row.twice + 1" }),
+    ])"#,
+    );
+    let got = get_in(
+        &sandbox,
+        "rows.ron",
+        &["uses.gpt3.plus_one", "uses.palm.plus_one", "gpt3.flops_6nd"],
+        &[],
+    );
+    expect_exact(got.num("uses.gpt3.plus_one"), 2.0 * 175e9 + 1.0);
+    expect_exact(got.num("uses.palm.plus_one"), 2.0 * 540e9 + 1.0);
+    expect_exact(got.num("gpt3.flops_6nd"), 6.0 * 175e9 * 300e9);
+}

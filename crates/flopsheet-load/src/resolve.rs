@@ -913,6 +913,13 @@ impl Resolver {
                 let rewrite = |ident: &mut formula::Ident| {
                     if let Some(rest) = ident.target.strip_prefix("row.") {
                         ident.target = format!("{row}.{rest}");
+                    } else if let Some((other, rest)) = ident
+                        .target
+                        .split_once(".row.")
+                        .filter(|(other, _)| is_simple_name(other))
+                    {
+                        // `compute.row.tok_s`: the same row of another table.
+                        ident.target = table_cell_name(other, row, rest);
                     } else if columns.contains_key(&ident.target) {
                         ident.target = table_cell_name(&table.name, row, &ident.target);
                     }
