@@ -68,6 +68,17 @@ fn dispatch(command: Command, color: bool) -> Run {
         Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
+        Command::New { file, from } => new(&file, from.as_deref()),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <crate::cli::Cli as clap::CommandFactory>::command(),
+                "flopsheet",
+                &mut script,
+            );
+            Ok(Outcome::ok(String::from_utf8_lossy(&script).into_owned()))
+        }
         Command::Compare {
             workbook,
             scenarios,
@@ -290,6 +301,55 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         stderr,
         code,
     })
+}
+
+/// The template of `flopsheet new`.
+const TEMPLATE: &str = include_str!("templates/new.ron");
+
+/// `flopsheet new FILE [--from SHIPPED]`: the template, or a shipped workbook's text, written
+/// to a file that must not exist yet.
+fn new(file: &std::path::Path, from: Option<&str>) -> Run {
+    let text = match from {
+        None => TEMPLATE,
+        Some(name) => {
+            let shipped = flopsheet_load::packs::builtin_workbooks()
+                .iter()
+                .find(|(path, _)| WorkbookSource::shipped_name(path) == name);
+            match shipped {
+                Some((_, text)) => text,
+                None => {
+                    let names: Vec<&str> = flopsheet_load::packs::builtin_workbooks()
+                        .iter()
+                        .map(|(path, _)| WorkbookSource::shipped_name(path))
+                        .collect();
+                    return Err(Outcome::fail(format!(
+                        "no shipped workbook is named `{name}`\nhelp: the shipped workbooks are {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    if file.extension().is_none_or(|e| e != "ron") {
+        return Err(Outcome::fail(format!(
+            "`{}` does not end in .ron\nhelp: a workbook is a RON file: `flopsheet new {}.ron`",
+            file.display(),
+            file.display()
+        )));
+    }
+    match crate::files::write_new(file, text.as_bytes()) {
+        Ok(()) => Ok(Outcome::ok(format!(
+            "wrote {}\nnext: `flopsheet show {}`, or `flopsheet watch {}` while you edit it\n",
+            file.display(),
+            file.display(),
+            file.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Outcome::fail(format!(
+            "{} already exists; flopsheet never overwrites a file\nhelp: choose another name, or remove the file first",
+            file.display()
+        ))),
+        Err(e) => Err(Outcome::fail(format!("cannot write {}: {e}", file.display()))),
+    }
 }
 
 fn workbooks() -> Run {

@@ -57,8 +57,8 @@ pub fn watch(args: WatchArgs, color: bool) -> Run {
     let source = WorkbookSource::find(&args.workbook).map_err(crate::commands::not_found)?;
     let WorkbookSource::File(path) = &source else {
         return Err(Outcome::fail(format!(
-            "`{}` is a shipped workbook built into flopsheet; watch needs a file\nhelp: watch a file path, e.g. `flopsheet watch workbooks/{}.ron` in a checkout",
-            args.workbook, args.workbook
+            "`{}` is a shipped workbook built into flopsheet; watch needs a file you edit\nhelp: copy it to a file first: `flopsheet new my_{}.ron --from {}`, then `flopsheet watch my_{}.ron`",
+            args.workbook, args.workbook, args.workbook, args.workbook
         )));
     };
     let workbook_path = absolute(path);

@@ -4,6 +4,7 @@
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
+//! - `getting_started`: `new`, completions, `--help` examples;
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
@@ -18,6 +19,7 @@ mod util;
 
 mod article;
 mod cli;
+mod getting_started;
 mod invalid;
 mod language;
 mod plugins;
