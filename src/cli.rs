@@ -47,10 +47,10 @@ pub enum Command {
         after_help = "Examples:\n  flopsheet get training_cost training.palm.cost_usd\n  flopsheet get accelerators model.params hardware.peak_flops_bf16 --format json\n  flopsheet get serving usd_per_1m_output_tokens --slot model=deepseek_v3 --set gpus=8"
     )]
     Get {
-        /// A workbook file, or the name of a shipped workbook.
+        /// A workbook file, or the name of a shipped workbook (or, without one, a pack value).
         workbook: String,
-        /// Cell names (`training.palm.cost_usd`).
-        #[arg(required = true)]
+        /// Cell names (`training.palm.cost_usd`, `PACK.NAME`, `SLOT.NAME`). Without a workbook,
+        /// pack values alone: `flopsheet get h100_sxm.peak_flops_bf16`.
         names: Vec<String>,
         #[command(flatten)]
         options: PackArgs,

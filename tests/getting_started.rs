@@ -117,3 +117,46 @@ fn every_command_has_examples_and_described_arguments() {
         }
     }
 }
+
+/// A pack's value without a workbook; `packs --values` evaluates derived values.
+#[test]
+fn pack_values_without_a_workbook() {
+    let out = flopsheet(&[
+        "get",
+        "h100_sxm.peak_flops_bf16",
+        "h100_sxm.flops_per_byte_bf16",
+        "--format",
+        "json",
+    ])
+    .clean();
+    let got = out.json();
+    expect_exact(got["h100_sxm.peak_flops_bf16"].as_f64().unwrap(), 989e12);
+    expect_exact(got["h100_sxm.flops_per_byte_bf16"].as_f64().unwrap(), 989e12 / 3.35e12);
+    flopsheet(&["get", "training_cost"])
+        .usage_error()
+        .stderr_has("name the cells to get");
+    flopsheet(&["packs", "--values"])
+        .success()
+        .stdout_has("h100_sxm.flops_per_byte_bf16")
+        .stdout_has("295.2 FLOP/B   = peak_flops_bf16 / memory_bandwidth_bytes_per_s");
+}
+
+/// Markdown tables right-align their numeric columns, as the text tables do.
+#[test]
+fn markdown_right_aligns_numbers() {
+    let out = flopsheet(&["show", "training_cost", "--table", "training", "--format", "markdown"]).clean();
+    let separator = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("|--"))
+        .expect("a separator line");
+    let columns: Vec<&str> = separator.trim_matches('|').split('|').collect();
+    assert!(
+        !columns[0].ends_with(':'),
+        "the row labels stay left-aligned: {separator}"
+    );
+    assert!(
+        columns[1..].iter().all(|c| c.ends_with(":")),
+        "numbers right-aligned: {separator}"
+    );
+}
