@@ -110,6 +110,39 @@ pub enum Command {
     /// List the workbooks built into flopsheet.
     #[command(after_help = "Examples:\n  flopsheet workbooks\n  flopsheet new my_model.ron --from training_cost")]
     Workbooks,
+    /// Monte Carlo: percentiles of cells over the uncertain inputs, and what drives the spread.
+    #[command(
+        after_help = "Examples:\n  flopsheet simulate training_cost training.gpt3.cost_usd training.palm.cost_usd --range mfu=0.35..0.55 --range tpu_v4.usd_per_hour_1yr=1.6..2.6\n  flopsheet simulate training_cost training --samples 1000000 --format json\n  flopsheet simulate serving usd_per_1m_output_tokens --dist mbu='pert(0.4, 0.6, 0.85)' --percentiles 1,50,99\n\nInputs are uncertain where the workbook gives them a `range:` or `dist:`, or with --range/--dist here.\nThe same seed gives the same numbers on every run."
+    )]
+    Simulate {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
+        workbook: String,
+        /// Cells to summarise (a table's name stands for all its cells).
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// How many samples to draw.
+        #[arg(long, default_value_t = 10_000)]
+        samples: usize,
+        /// The random seed: the same seed gives the same samples.
+        #[arg(long, default_value_t = flopsheet_uncertainty::DEFAULT_SEED)]
+        seed: u64,
+        /// Percentiles to print, 0 to 100.
+        #[arg(long, default_value = "5,25,50,75,95")]
+        percentiles: String,
+        /// An input's 90% interval, `NAME=LO..HI`: lognormal when both are positive, else normal (repeatable).
+        #[arg(long, value_name = "NAME=LO..HI")]
+        range: Vec<String>,
+        /// An input's distribution, `NAME=normal(mu,sd)` (also lognormal, uniform, triangular, pert, beta, discrete; repeatable).
+        #[arg(long, value_name = "NAME=DIST")]
+        dist: Vec<String>,
+        /// Write every sample (inputs and outputs) to this CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        samples_out: Option<PathBuf>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Start a workbook: a commented template, or a copy of a shipped workbook to edit.
     #[command(
         after_help = "Examples:\n  flopsheet new my_model.ron\n  flopsheet new my_training.ron --from training_cost\n\nThe file must not exist: flopsheet never overwrites a file."

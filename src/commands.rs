@@ -39,6 +39,15 @@ impl Outcome {
     pub fn fail(message: impl std::fmt::Display) -> Outcome {
         Outcome::error(format!("error: {message}\n"))
     }
+
+    /// Bad usage: `error: MESSAGE` and exit code 2.
+    pub fn usage(message: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stderr: format!("error: {message}\n"),
+            code: 2,
+            ..Outcome::default()
+        }
+    }
 }
 
 pub fn run(command: Command, color: bool) -> Outcome {
@@ -69,6 +78,32 @@ fn dispatch(command: Command, color: bool) -> Run {
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
         Command::New { file, from } => new(&file, from.as_deref()),
+        Command::Simulate {
+            workbook,
+            names,
+            samples,
+            seed,
+            percentiles,
+            range,
+            dist,
+            samples_out,
+            options,
+            output,
+        } => crate::simulate::run(
+            &workbook,
+            &crate::simulate::SimulateArgs {
+                names: &names,
+                samples,
+                seed,
+                percentiles: &percentiles,
+                ranges: &range,
+                dists: &dist,
+                samples_out: samples_out.as_deref(),
+            },
+            &options,
+            &output,
+            color,
+        ),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

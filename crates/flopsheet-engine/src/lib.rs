@@ -36,7 +36,7 @@ pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
 pub use formula::{Call, Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
 pub use names::NameList;
-pub use sample::SamplePlan;
+pub use sample::{SamplePlan, Sampled};
 pub use value::{CellError, ErrorKind, Value};
 
 use std::sync::Arc;

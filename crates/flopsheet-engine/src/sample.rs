@@ -12,8 +12,17 @@
 use crate::compile;
 use crate::model::Model;
 use crate::value::Slot;
-use crate::{CellId, EngineError, Value};
+use crate::{CellError, CellId, EngineError, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// One output over every sample: 8 bytes a sample, an error sample as NaN (a formula never
+/// holds a NaN as a number: it would be `#NUM`), its error listed apart (errors are rare).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    pub values: Vec<f64>,
+    /// `(sample, error)` for each sample whose value is an error, in sample order.
+    pub errors: Vec<(usize, CellError)>,
+}
 
 /// What one simulation recomputes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +95,12 @@ impl Model {
         columns: &[&[f64]],
         threads: usize,
         stop: &AtomicBool,
-    ) -> Option<Vec<Vec<Value>>> {
+    ) -> Option<Vec<Sampled>> {
         assert_eq!(columns.len(), plan.inputs.len(), "one column per input of the plan");
         let samples = columns.first().map_or(0, |c| c.len());
         let threads = threads.clamp(1, samples.max(1));
         let per_thread = samples.div_ceil(threads);
-        let blocks: Vec<Option<Vec<Vec<Value>>>> = std::thread::scope(|scope| {
+        let blocks: Vec<Option<Vec<Sampled>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let range = (t * per_thread).min(samples)..((t + 1) * per_thread).min(samples);
@@ -103,10 +112,19 @@ impl Model {
                 .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
                 .collect()
         });
-        let mut outputs: Vec<Vec<Value>> = plan.outputs.iter().map(|_| Vec::with_capacity(samples)).collect();
+        let mut outputs: Vec<Sampled> = plan
+            .outputs
+            .iter()
+            .map(|_| Sampled {
+                values: Vec::with_capacity(samples),
+                errors: Vec::new(),
+            })
+            .collect();
         for block in blocks {
             for (all, part) in outputs.iter_mut().zip(block?) {
-                all.extend(part);
+                let offset = all.values.len();
+                all.values.extend(part.values);
+                all.errors.extend(part.errors.into_iter().map(|(s, e)| (s + offset, e)));
             }
         }
         Some(outputs)
@@ -118,13 +136,21 @@ impl Model {
         columns: &[&[f64]],
         range: std::ops::Range<usize>,
         stop: &AtomicBool,
-    ) -> Option<Vec<Vec<Value>>> {
+    ) -> Option<Vec<Sampled>> {
         /// Samples between two looks at `stop`.
         const CHECK_EVERY: usize = 4096;
         let mut slots: Vec<Slot> = self.slots().to_vec();
         let mut stack = Vec::new();
         let consts = self.const_values();
-        let mut outputs: Vec<Vec<Value>> = plan.outputs.iter().map(|_| Vec::with_capacity(range.len())).collect();
+        let mut outputs: Vec<Sampled> = plan
+            .outputs
+            .iter()
+            .map(|_| Sampled {
+                values: Vec::with_capacity(range.len()),
+                errors: Vec::new(),
+            })
+            .collect();
+        let start = range.start;
         for s in range {
             if s % CHECK_EVERY == 0 && stop.load(Ordering::Relaxed) {
                 return None;
@@ -137,10 +163,13 @@ impl Model {
                 slots[c as usize] = Slot::new(value);
             }
             for (out, &o) in outputs.iter_mut().zip(&plan.outputs) {
-                out.push(match slots[o as usize].load() {
-                    Ok(n) => Value::Num(n),
-                    Err(e) => Value::Err(e),
-                });
+                match slots[o as usize].load() {
+                    Ok(n) => out.values.push(n),
+                    Err(e) => {
+                        out.errors.push((s - start, e));
+                        out.values.push(f64::NAN);
+                    }
+                }
             }
         }
         Some(outputs)

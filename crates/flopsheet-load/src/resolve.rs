@@ -204,6 +204,10 @@ pub struct Workbook {
     pub scenarios: Vec<Scenario>,
     /// The pack functions, by name: where each is written, for diagnostics.
     pub functions: IndexMap<String, FunctionInfo>,
+    /// Inputs declared uncertain (`range:` or `dist:`), by cell name, for `simulate`.
+    pub uncertain: Vec<(String, flopsheet_uncertainty::Uncertain)>,
+    /// Rank correlations between uncertain inputs: `correlations: [("mfu", "usd_per_hour", -0.5)]`.
+    pub correlations: Vec<(String, String, f64)>,
 }
 
 impl Workbook {
@@ -501,6 +505,8 @@ pub fn resolve(
             .iter()
             .map(|(name, (_, info))| (name.clone(), info.clone()))
             .collect(),
+        uncertain: Vec::new(),
+        correlations: Vec::new(),
     };
     Ok(Resolved {
         workbook,

@@ -143,7 +143,8 @@ pub fn general(n: f64) -> String {
     group_thousands(&s)
 }
 
-fn group_thousands(s: &str) -> String {
+/// `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
     let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
