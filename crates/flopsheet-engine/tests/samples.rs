@@ -52,18 +52,23 @@ fn samples_equal_setting_the_inputs() {
     let seven = m.evaluate_samples(&plan, &[&mfu, &price], 7, &stop).unwrap();
     assert_eq!(one, two);
     assert_eq!(one, seven);
+    // A sample's value, as a Value: its number, or the error listed for it.
+    let value = |k: usize, s: usize| match one[k].errors.iter().find(|(at, _)| *at == s) {
+        Some((_, e)) => Value::Err(*e),
+        None => Value::Num(one[k].values[s]),
+    };
     for s in [0, 200, 999] {
         m.set_inputs(&[(inputs[0], mfu[s]), (inputs[1], price[s])]).unwrap();
         for (k, &o) in outputs.iter().enumerate() {
-            assert_eq!(one[k][s], m.value(o), "sample {s}, output {}", m.name(o));
+            assert_eq!(value(k, s), m.value(o), "sample {s}, output {}", m.name(o));
         }
     }
-    // mfu = 0.3 exactly: a division by zero in that sample only.
-    let errors: Vec<usize> = (0..1000)
-        .filter(|&s| matches!(one[1][s], Value::Err(e) if e.kind == ErrorKind::DivZero))
-        .collect();
-    assert_eq!(errors, [200]);
-    assert!(one[2].iter().all(|&v| v == Value::Num(14.0)));
+    // mfu = 0.3 exactly: a division by zero in that sample only, its value NaN.
+    let errors: Vec<(usize, ErrorKind)> = one[1].errors.iter().map(|(s, e)| (*s, e.kind)).collect();
+    assert_eq!(errors, [(200, ErrorKind::DivZero)]);
+    assert_eq!(one[1].values.iter().filter(|v| v.is_nan()).count(), 1);
+    assert!(one[1].values[200].is_nan());
+    assert!(one[2].values.iter().all(|&v| v == 14.0));
 }
 
 #[test]
