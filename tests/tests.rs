@@ -5,6 +5,7 @@
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
+//! - `missing`: values declared missing (`#N/A`), `isna` and `ifna`, from the command line;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
@@ -18,6 +19,7 @@ mod util;
 mod article;
 mod cli;
 mod invalid;
+mod missing;
 mod plugins;
 mod properties;
 mod untouched;

@@ -43,6 +43,13 @@ pub(crate) enum Op {
     JumpIfFalse(u32),
     /// Skips the next `n` ops.
     Jump(u32),
+    /// Protects the code that follows, up to the matching [`Op::Uncatch`]: a `#N/A` read in it
+    /// puts the stack back as it was here and jumps over the next `n` ops, to the handler
+    /// (`isna`'s `true`, `ifna`'s fallback). Other errors still end the evaluation.
+    Catch(u32),
+    /// Ends the innermost [`Op::Catch`]: the protected code gave a number. With `true`, that
+    /// number is replaced by `false` (`isna` of a value that is there).
+    Uncatch(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +105,8 @@ pub const BUILTINS: &[&str] = &[
     "log2",
     "exp",
     "pow",
+    "isna",
+    "ifna",
     "math::abs",
     "math::sqrt",
     "math::ln",
@@ -115,6 +124,8 @@ enum Builtin {
     Min,
     Max,
     If,
+    IsNa,
+    IfNa,
 }
 
 fn builtin(name: &str) -> Option<Builtin> {
@@ -134,6 +145,8 @@ fn builtin(name: &str) -> Option<Builtin> {
         "min" => Builtin::Min,
         "max" => Builtin::Max,
         "if" => Builtin::If,
+        "isna" => Builtin::IsNa,
+        "ifna" => Builtin::IfNa,
         _ => return None,
     })
 }
@@ -325,6 +338,8 @@ impl<'a> Compiler<'a, '_> {
                     Builtin::Pow => "x, y",
                     Builtin::Min | Builtin::Max => "a, b, ...",
                     Builtin::If => "condition, then, else",
+                    Builtin::IsNa => "x",
+                    Builtin::IfNa => "x, fallback",
                 };
                 Err(BuildError::ArgCount {
                     function: name.to_string(),
@@ -382,6 +397,31 @@ impl<'a> Compiler<'a, '_> {
                 out.push(Op::Jump(otherwise.len() as u32));
                 out.extend(otherwise);
                 return Ok(t);
+            }
+            Builtin::IsNa => {
+                arity("1", args.len() == 1)?;
+                // Catch, x, Uncatch(false), Jump over the handler, the handler's `true`.
+                let mut protected = Vec::new();
+                self.expect(&args[0], Type::Num, argument(0), &mut protected)?;
+                out.push(Op::Catch(protected.len() as u32 + 2));
+                out.extend(protected);
+                out.push(Op::Uncatch(true));
+                out.push(Op::Jump(1));
+                out.push(Op::Const(self.consts.add(1.0)));
+                return Ok(Type::Bool);
+            }
+            Builtin::IfNa => {
+                arity("2", args.len() == 2)?;
+                // Catch, x, Uncatch, Jump over the handler, the handler: the fallback.
+                let mut protected = Vec::new();
+                self.expect(&args[0], Type::Num, argument(0), &mut protected)?;
+                let mut fallback = Vec::new();
+                self.expect(&args[1], Type::Num, argument(1), &mut fallback)?;
+                out.push(Op::Catch(protected.len() as u32 + 2));
+                out.extend(protected);
+                out.push(Op::Uncatch(false));
+                out.push(Op::Jump(fallback.len() as u32));
+                out.extend(fallback);
             }
         }
         Ok(Type::Num)
@@ -527,6 +567,23 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
     stack.clear();
     let mut top = f64::NAN;
     let mut pc = 0;
+    // The innermost `Catch`, as the position in `stack` of its record (see `Op::Catch` below).
+    let mut handler = NO_HANDLER;
+    // A `#N/A` inside a `Catch` goes to its handler; anything else ends the evaluation.
+    macro_rules! raise {
+        ($e:expr) => {{
+            let e: CellError = $e;
+            if e.kind != ErrorKind::NotAvailable || handler == NO_HANDLER {
+                return Value::Err(e);
+            }
+            let h = handler;
+            pc = stack[h + 1] as usize;
+            handler = stack[h] as usize;
+            top = stack[h - 1];
+            stack.truncate(h - 1);
+            continue;
+        }};
+    }
     while pc < ops.len() {
         match ops[pc] {
             Op::Const(k) => {
@@ -538,7 +595,7 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                     stack.push(top);
                     top = n;
                 }
-                Err(e) => return Value::Err(e),
+                Err(e) => raise!(e),
             },
             Op::Neg => top = -top,
             Op::Not => top = if top == 0.0 { 1.0 } else { 0.0 },
@@ -558,7 +615,7 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                     }
                     top = binary(op, top, b);
                 }
-                Err(e) => return Value::Err(e),
+                Err(e) => raise!(e),
             },
             Op::Math(m) => {
                 top = if m == Math::Log {
@@ -591,6 +648,25 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                 }
             }
             Op::Jump(n) => pc += n as usize,
+            // The handler's record lives on the value stack, so that evaluating allocates
+            // nothing more: the `top` to put back, the enclosing handler, and where to go, as
+            // f64s (exact for any index below 2^53). `handler` points at the middle one.
+            Op::Catch(n) => {
+                stack.push(top);
+                stack.push(handler as f64);
+                stack.push((pc + 1 + n as usize) as f64);
+                handler = stack.len() - 2;
+            }
+            Op::Uncatch(to_false) => {
+                // The protected code pushed one value over the record: drop the record (and
+                // what the first push saved, the record's own last slot), keep the value.
+                let h = handler;
+                handler = stack[h] as usize;
+                stack.truncate(h);
+                if to_false {
+                    top = 0.0;
+                }
+            }
         }
         pc += 1;
     }
@@ -600,6 +676,9 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
         fail(ErrorKind::Num)
     }
 }
+
+/// No `Catch` is active.
+const NO_HANDLER: usize = usize::MAX;
 
 #[inline]
 fn divides_by_zero(op: BinaryOp, divisor: f64) -> bool {

@@ -64,8 +64,15 @@ pub trait CellSource {
     /// The name of the cell at `at` (in `0..len()`).
     fn name(&self, at: usize) -> &str;
 
-    /// The value of the cell at `at`, if it is an input; `None` for a formula.
+    /// The value of the cell at `at`, if it is an input; `None` for a formula (and for a
+    /// missing value, see [`CellSource::missing`]).
     fn input(&self, at: usize) -> Option<f64>;
+
+    /// Whether the cell at `at` is an input declared missing: it holds `#N/A` until it is
+    /// given a value. Asked before [`CellSource::input`].
+    fn missing(&self, _at: usize) -> bool {
+        false
+    }
 
     /// The expressions of the formula cells at `positions`, in that order. An update asks for
     /// every formula once (to tell which changed), then again for those it compiles.
@@ -89,14 +96,19 @@ impl CellSource for ModelSpec {
     fn input(&self, at: usize) -> Option<f64> {
         match self.cells[at].body {
             Body::Input(v) => Some(v),
-            Body::Formula(_) => None,
+            Body::Missing | Body::Formula(_) => None,
         }
+    }
+
+    fn missing(&self, at: usize) -> bool {
+        matches!(self.cells[at].body, Body::Missing)
     }
 
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
         let expr = |at: usize| match &self.cells[at].body {
             Body::Formula(expr) => expr.clone(),
             Body::Input(v) => Expr::Num(*v),
+            Body::Missing => Expr::Num(f64::NAN),
         };
         positions.iter().map(|&at| expr(at)).collect()
     }
@@ -111,6 +123,9 @@ pub struct CellDef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Input(f64),
+    /// An input whose value is not known (`missing: "not published"`): it holds `#N/A`, which
+    /// flows into its dependents, until it is set.
+    Missing,
     Formula(Expr),
 }
 

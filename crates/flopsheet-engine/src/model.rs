@@ -195,12 +195,19 @@ impl Model {
 
     /// Sets inputs and recomputes what depends on them.
     pub fn set_inputs(&mut self, inputs: &[(CellId, f64)]) -> Result<Recomputed, EngineError> {
+        let values: Vec<(CellId, Value)> = inputs.iter().map(|&(id, v)| (id, Value::Num(v))).collect();
+        self.set_input_values(&values)
+    }
+
+    /// [`Model::set_inputs`] with values that may be errors: how a trial puts back an input
+    /// that held `#N/A` (a missing value) before it was given a number.
+    pub fn set_input_values(&mut self, inputs: &[(CellId, Value)]) -> Result<Recomputed, EngineError> {
+        if let Some(&(id, _)) = inputs.iter().find(|&&(id, _)| !self.is_input(id)) {
+            return Err(EngineError::NotAnInput(self.name(id).to_string()));
+        }
         let mut changed = Vec::new();
         for &(id, v) in inputs {
-            if !self.is_input(id) {
-                return Err(EngineError::NotAnInput(self.name(id).to_string()));
-            }
-            if self.replace_value(id, Value::Num(v)) {
+            if self.replace_value(id, v) {
                 changed.push(id);
             }
         }
@@ -279,7 +286,14 @@ impl Model {
             };
             let old = self.kinds[id as usize];
             match defs.body(at) {
-                Def::Input(v) => {
+                def @ (Def::Input(_) | Def::Missing) => {
+                    let v = match def {
+                        Def::Input(v) => Value::Num(v),
+                        _ => Value::Err(CellError {
+                            kind: ErrorKind::NotAvailable,
+                            origin: id,
+                        }),
+                    };
                     if old != Kind::Input {
                         self.kinds[id as usize] = Kind::Input;
                         self.clear_program(id);
@@ -289,7 +303,7 @@ impl Model {
                         }
                         report.structural = true;
                     }
-                    if self.replace_value(id, Value::Num(v)) {
+                    if self.replace_value(id, v) {
                         report.inputs_changed.push(id);
                     }
                 }
@@ -667,7 +681,9 @@ const NOT_A_FORMULA: u32 = u32::MAX;
 /// a time.
 fn fingerprints_of(source: &mut dyn CellSource) -> Vec<u64> {
     let mut fingerprints = vec![0; source.len()];
-    let formulas: Vec<usize> = (0..source.len()).filter(|&at| source.input(at).is_none()).collect();
+    let formulas: Vec<usize> = (0..source.len())
+        .filter(|&at| !source.missing(at) && source.input(at).is_none())
+        .collect();
     for chunk in formulas.chunks(COMPILE_CHUNK) {
         for (&at, expr) in chunk.iter().zip(source.formulas(chunk)) {
             fingerprints[at] = expr.fingerprint();
@@ -687,6 +703,8 @@ enum Defs<'s> {
 /// One definition, as [`Model::apply`] reads it.
 enum Def<'a> {
     Input(f64),
+    /// An input declared missing: it holds `#N/A`.
+    Missing,
     /// `None`: not parsed yet.
     Formula(Option<&'a Expr>),
 }
@@ -710,8 +728,10 @@ impl Defs<'_> {
         match self {
             Defs::Spec(cells) => match &cells[at].body {
                 Body::Input(v) => Def::Input(*v),
+                Body::Missing => Def::Missing,
                 Body::Formula(expr) => Def::Formula(Some(expr)),
             },
+            Defs::Source(source) if source.missing(at) => Def::Missing,
             Defs::Source(source) => source.input(at).map_or(Def::Formula(None), Def::Input),
         }
     }
@@ -732,7 +752,7 @@ impl Defs<'_> {
         match self {
             Defs::Spec(cells) => match &cells[at].body {
                 Body::Formula(expr) => expr,
-                Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
+                Body::Input(_) | Body::Missing => unreachable!("every recompiled cell is a formula of the spec"),
             },
             Defs::Source(_) => unreachable!("a source's formulas are parsed for each chunk"),
         }

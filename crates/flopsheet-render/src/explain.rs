@@ -19,7 +19,11 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     match (ws.workbook.formula(info), info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
         (Some(f), false) => out.push_str(&format!("  formula: {f}\n")),
+        (None, false) if info.missing().is_some() => out.push_str("  input, missing (no value given)\n"),
         (None, false) => out.push_str("  input\n"),
+    }
+    if let Some(why) = info.missing() {
+        out.push_str(&format!("  missing: {why}\n"));
     }
     out.push_str(&format!("  defined at {site}"));
     match info.origin() {
@@ -61,6 +65,7 @@ fn line(ws: &Workspace, id: CellId) -> String {
                 "input"
             };
             let mut tags = vec![kind.to_string()];
+            tags.extend(info.missing().map(|why| format!("missing: {why}")));
             tags.extend(info.source().map(str::to_string));
             tags.extend(info.date().map(str::to_string));
             format!("{name} = {value}   [{}]", tags.join("; "))
