@@ -4,6 +4,7 @@
 //! life, so a watcher can apply a thousand edits without the ids of untouched cells moving.
 //! Removed cells become tombstones.
 
+use crate::aggregate::{ColumnDef, Columns};
 use crate::arena::{Arena, Packed};
 use crate::batch::{compile_all, Compiled};
 use crate::compile::{self, Op, Scope};
@@ -73,6 +74,8 @@ pub struct Model {
     unresolved: FxHashMap<String, Vec<CellId>>,
     /// Pack functions → the cells whose programs inline them.
     callers: FxHashMap<String, Vec<CellId>>,
+    /// The columns of row tables that aggregates read.
+    columns: Columns,
     order: Vec<CellId>,
     rank: Vec<u32>,
     cycles: Vec<Vec<CellId>>,
@@ -102,6 +105,7 @@ impl Default for Model {
             functions: FxHashMap::default(),
             unresolved: FxHashMap::default(),
             callers: FxHashMap::default(),
+            columns: Columns::default(),
             order: Vec::new(),
             rank: Vec::new(),
             cycles: Vec::new(),
@@ -224,18 +228,19 @@ impl Model {
     /// the cells whose names now resolve differently), rebuilds the order only on a structural
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
-        self.apply(Defs::Spec(&spec.cells), &spec.functions)
+        self.apply(Defs::Spec(&spec.cells), &spec.functions, &spec.columns)
     }
 
     /// [`Model::update`] from cells read one at a time: each formula is parsed a chunk at a
     /// time to take its fingerprint, and again only if it must be compiled, so that a reload
     /// of a large workbook never holds every expression tree at once.
     pub fn update_from(&mut self, cells: &mut dyn CellSource, functions: &[FunctionDef]) -> UpdateReport {
-        self.apply(Defs::Source(cells), functions)
+        let columns = cells.columns();
+        self.apply(Defs::Source(cells), functions, &columns)
     }
 
-    /// [`Model::update`] to the cells of `defs` and these functions.
-    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
+    /// [`Model::update`] to the cells of `defs` and these functions and columns.
+    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef], columns: &[ColumnDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
         let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
         let count = defs.len();
@@ -360,6 +365,10 @@ impl Model {
             }
         }
 
+        // Columns that appeared, changed or went: the cells aggregating them, whose programs
+        // hold their lists and precedents.
+        recompile.extend(self.columns.update(columns, &self.names));
+
         // `fresh` grows into the whole list (on a first build, it is the whole list): one
         // vector of every formula cell rather than two.
         let mut recompile = {
@@ -472,8 +481,10 @@ impl Model {
         let scope = Scope {
             names: &self.names,
             functions: &self.functions,
+            columns: &self.columns,
         };
         let batches = compile_all(exprs, &scope);
+        let mut readers = Vec::new();
         self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
         self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
         let mut formulas = chunk.iter().copied().zip(exprs.iter().copied());
@@ -494,6 +505,7 @@ impl Model {
                     for f in compile::inlined_functions(expr, &self.functions) {
                         self.callers.entry(f.to_string()).or_default().push(c);
                     }
+                    readers.push((c, expr));
                 }
                 match result {
                     Ok((ops, deps)) => {
@@ -502,7 +514,7 @@ impl Model {
                         self.deps.set(c, &batch.deps[deps]);
                     }
                     Err(mut err) => {
-                        compile::suggest(&mut err, &self.names, &self.functions, suggested);
+                        compile::suggest(&mut err, &scope, suggested);
                         match &err {
                             BuildError::UnknownName { name, .. } => {
                                 self.unresolved.entry(name.target.clone()).or_default().push(c)
@@ -518,6 +530,9 @@ impl Model {
                     }
                 }
             }
+        }
+        for (c, expr) in readers {
+            self.columns.note_readers(c, expr);
         }
     }
 
@@ -640,7 +655,15 @@ impl Model {
         // The common case first: a compiled formula (error cells and inputs have no code).
         let code = self.code.get(c);
         if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
-            return compile::eval(code, c, self.values.slots(), self.consts.values(), &mut self.stack);
+            let lists = self.columns.lists();
+            return compile::eval(
+                code,
+                c,
+                self.values.slots(),
+                self.consts.values(),
+                lists,
+                &mut self.stack,
+            );
         }
         match self.kinds[c as usize] {
             Kind::Input => self.values.get(c),
@@ -662,7 +685,8 @@ impl Model {
                     });
                 }
                 let consts = self.consts.values();
-                compile::eval(self.code.get(c), c, self.values.slots(), consts, &mut self.stack)
+                let lists = self.columns.lists();
+                compile::eval(self.code.get(c), c, self.values.slots(), consts, lists, &mut self.stack)
             }
         }
     }
@@ -819,6 +843,7 @@ mod tests {
                 cell("b", formula("y * 3")),
             ],
             functions: vec![],
+            columns: Vec::new(),
         });
         m.epoch = u16::MAX - 2;
         for v in 2..8 {

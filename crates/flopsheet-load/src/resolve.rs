@@ -10,7 +10,7 @@ use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawPack, RawTable,
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{formula, CellSource, Expr, FunctionDef};
+use flopsheet_engine::{formula, CellSource, ColumnDef, Expr, FunctionDef};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -232,6 +232,28 @@ impl Workbook {
         })
     }
 
+    /// Every column of every row table (`training.cost_usd`, its cells row by row), which
+    /// aggregates read.
+    pub fn columns(&self) -> Vec<ColumnDef> {
+        let mut out = Vec::new();
+        for table in &self.tables {
+            let Layout::Rows { rows, columns } = &table.layout else {
+                continue;
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(rows, &mut hasher);
+            let fingerprint = std::hash::Hasher::finish(&hasher);
+            for column in columns {
+                out.push(ColumnDef {
+                    name: format!("{}.{column}", table.name),
+                    cells: rows.iter().map(|row| table.cell_name(row, column)).collect(),
+                    rows: fingerprint,
+                });
+            }
+        }
+        out
+    }
+
     /// A formula cell's formula as written; `None` for an input.
     pub fn formula<'a>(&'a self, cell: &'a CellInfo) -> Option<&'a str> {
         cell.formula(&self.texts)
@@ -352,6 +374,11 @@ impl CellSource for Resolved {
     /// The definitions go: the model holds them now.
     fn built(&mut self) {
         self.bodies = Vec::new();
+    }
+
+    /// Every column of every row table, `TABLE.COLUMN`: what `sum(training.cost_usd)` reads.
+    fn columns(&self) -> Vec<ColumnDef> {
+        self.workbook.columns()
     }
 }
 
