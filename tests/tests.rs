@@ -1,6 +1,7 @@
 //! The integration tests of flopsheet, one test binary (as ripgrep does): the `flopsheet`
 //! binary run as a process, isolated from the machine's home and plugin folders.
 //!
+//! - `aggregates`: `sum(TABLE.COLUMN)` and the other aggregates, from the command line;
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
@@ -16,6 +17,7 @@
 mod hostile_inputs;
 mod util;
 
+mod aggregates;
 mod article;
 mod cli;
 mod invalid;
