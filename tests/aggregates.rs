@@ -56,7 +56,14 @@ fn aggregates_compute_over_every_row() {
     let sandbox = model();
     let v = values(
         &sandbox,
-        &["known_cost", "mean_cost", "runs_known", "cheapest", "dearest", "runs.b.share"],
+        &[
+            "known_cost",
+            "mean_cost",
+            "runs_known",
+            "cheapest",
+            "dearest",
+            "runs.b.share",
+        ],
         &[],
     );
     let num = |name: &str| v[name].as_f64().unwrap_or_else(|| panic!("{name}: {v}"));
@@ -75,7 +82,11 @@ fn aggregates_compute_over_every_row() {
         .args(["show", "model.ron", "--table", "summary"])
         .run()
         .clean();
-    let row = out.stdout.lines().find(|l| l.starts_with("│ total_cost ")).unwrap_or_default();
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("│ total_cost "))
+        .unwrap_or_default();
     assert!(row.contains("n/a"), "{out:?}");
 }
 
@@ -125,9 +136,19 @@ fn explain_an_aggregate_over_many_rows_lists_a_few() {
     );
     let sandbox = Sandbox::new();
     sandbox.write("model.ron", &text);
-    let out = sandbox.flopsheet().args(["explain", "model.ron", "total"]).run().clean();
-    assert!(out.stdout.starts_with("total = 1,225  (1225)\n  formula: sum(t.x)\n"), "{out:?}");
-    assert!(out.stdout.contains("  r19.x = 19   [input]\n  … and 30 more\n"), "{out:?}");
+    let out = sandbox
+        .flopsheet()
+        .args(["explain", "model.ron", "total"])
+        .run()
+        .clean();
+    assert!(
+        out.stdout.starts_with("total = 1,225  (1225)\n  formula: sum(t.x)\n"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("  r19.x = 19   [input]\n  … and 30 more\n"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("├─ t.r19.x = 19   ← row.x\n"), "{out:?}");
     assert!(out.stdout.contains("└─ … and 30 more\n"), "{out:?}");
     assert!(!out.stdout.contains("r20.x"), "{out:?}");

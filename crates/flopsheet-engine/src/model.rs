@@ -356,6 +356,16 @@ impl Model {
             report.removed.push(name);
             report.structural = true;
         }
+        // A cell that failed to compile has no precedents, so it is no dependent of a name that
+        // went; but it may read it before what made it fail (`x + sum(a_cell)`), and must then
+        // fail on it, as a fresh build would. Failed cells are few: compile them all again.
+        if !report.removed.is_empty() {
+            let failed = self
+                .errors
+                .iter()
+                .filter(|(_, e)| !matches!(e, BuildError::Cycle { .. }));
+            recompile.extend(failed.map(|(&c, _)| c));
+        }
         // Names that appeared: cells that read them while they did not exist.
         if waiting {
             for &id in &added {

@@ -508,3 +508,34 @@ fn an_aggregate_over_many_rows_is_one_op_and_exact() {
     assert_eq!(m.value(total), Value::Num(sum_of(&edited)));
     expect_value(&m, "top", 1e6);
 }
+
+/// Found by the properties: a cell that failed on its aggregate (`sumproduct` of columns with
+/// different rows) read a name before it; when that name went, the cell was not compiled
+/// again and kept the aggregate's error, where a fresh build reports the unknown name.
+#[test]
+fn a_cell_that_failed_is_compiled_again_when_a_name_it_reads_goes() {
+    let cells = |with_x: bool| {
+        let mut cells = vec![("t.a.x", In(1.0)), ("u.a.x", In(2.0))];
+        if with_x {
+            cells.push(("x", In(1.0)));
+        }
+        cells.push(("c", F("x + sumproduct(t.x, u.x)")));
+        with_table(spec(&cells), "t", &["a"], &["x"])
+    };
+    // `u.x` has other rows than `t.x`.
+    let with_u = |with_x: bool| {
+        let mut s = cells(with_x);
+        s.columns.push(ColumnDef {
+            name: "u.x".into(),
+            cells: vec!["u.a.x".into()],
+            rows: 99,
+        });
+        s
+    };
+    let mut m = Model::build(&with_u(true));
+    let kind = |m: &Model| m.errors().map(|(_, e)| e.kind()).collect::<Vec<_>>();
+    assert_eq!(kind(&m), [ErrorKind::Value]);
+    m.update(&with_u(false));
+    assert_eq!(kind(&m), [ErrorKind::Name]);
+    assert_eq!(kind(&Model::build(&with_u(false))), [ErrorKind::Name]);
+}
