@@ -1,6 +1,7 @@
 //! The integration tests of flopsheet, one test binary (as ripgrep does): the `flopsheet`
 //! binary run as a process, isolated from the machine's home and plugin folders.
 //!
+//! - `aggregates`: `sum(TABLE.COLUMN)` and the other aggregates, from the command line;
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
@@ -8,6 +9,7 @@
 //! - `modern`: the transformer method pack, serving and frontier training;
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
+//! - `missing`: values declared missing (`#N/A`), `isna` and `ifna`, from the command line;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
@@ -18,11 +20,13 @@
 mod hostile_inputs;
 mod util;
 
+mod aggregates;
 mod article;
 mod cli;
 mod getting_started;
 mod invalid;
 mod language;
+mod missing;
 mod modern;
 mod plugins;
 mod properties;

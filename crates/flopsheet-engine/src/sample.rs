@@ -142,6 +142,7 @@ impl Model {
         let mut slots: Vec<Slot> = self.slots().to_vec();
         let mut stack = Vec::new();
         let consts = self.const_values();
+        let lists = self.column_lists();
         let mut outputs: Vec<Sampled> = plan
             .outputs
             .iter()
@@ -159,7 +160,7 @@ impl Model {
                 slots[input as usize] = Slot::new(Value::Num(column[s]));
             }
             for &c in &plan.cells {
-                let value = compile::eval(self.program(c), c, &slots, consts, &mut stack);
+                let value = compile::eval(self.program(c), c, &slots, consts, lists, &mut stack);
                 slots[c as usize] = Slot::new(value);
             }
             for (out, &o) in outputs.iter_mut().zip(&plan.outputs) {

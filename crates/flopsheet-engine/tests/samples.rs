@@ -17,7 +17,7 @@ fn model(cells: &[(&str, &str)]) -> Model {
                 },
             })
             .collect(),
-        functions: Vec::new(),
+        ..ModelSpec::default()
     };
     Model::build(&spec)
 }
