@@ -239,6 +239,21 @@ pub fn check(resolved: &mut Resolved) -> Vec<Diagnostic> {
         skip.extend(cells_of_column);
         diagnostics.push(d);
     }
+    // What reads such a column computes from it: not checked either (one error, not a cascade).
+    let mut grew = !skip.is_empty();
+    while grew {
+        grew = false;
+        for (at, expr) in exprs.iter().enumerate() {
+            let Some(expr) = expr.as_ref().filter(|_| !skip.contains(&at)) else { continue };
+            let mut reads = false;
+            expr.for_each_name(&mut |i| {
+                reads |= workbook.cells.position(&i.target).is_some_and(|p| skip.contains(&p));
+            });
+            if reads {
+                grew |= skip.insert(at);
+            }
+        }
+    }
     for at in 0..exprs.len() {
         let info = &workbook.cells[at];
         let (Some(inferred), Some(text)) = (&env.memo[at], info.declared_unit()) else {
