@@ -244,7 +244,9 @@ pub fn check(resolved: &mut Resolved) -> Vec<Diagnostic> {
     while grew {
         grew = false;
         for (at, expr) in exprs.iter().enumerate() {
-            let Some(expr) = expr.as_ref().filter(|_| !skip.contains(&at)) else { continue };
+            let Some(expr) = expr.as_ref().filter(|_| !skip.contains(&at)) else {
+                continue;
+            };
             let mut reads = false;
             expr.for_each_name(&mut |i| {
                 reads |= workbook.cells.position(&i.target).is_some_and(|p| skip.contains(&p));
@@ -531,4 +533,27 @@ fn column_diagnostic(
     Diagnostic::error().with_message(message).with_labels(labels).with_notes(vec![
         "help: a column has one unit: write the value in the same unit in every pack (convert it), or give the rows columns of their own".into(),
     ])
+}
+
+impl crate::resolve::Workbook {
+    /// How a cell's value is shown: in its display unit (`display:` or `--unit`), converted
+    /// from its unit, or else in its unit. The factor multiplies the value.
+    pub fn shown<'a>(&self, info: &'a CellInfo) -> (Option<&'a str>, f64) {
+        let (Some(unit), Some(display)) = (info.unit(), info.display()) else {
+            return (info.unit(), 1.0);
+        };
+        // Both were checked when the workbook was read; a failure here shows the unit as is.
+        match (self.units.parse(unit), self.units.parse(display)) {
+            (Ok(from), Ok(to)) => match from.factor_to(&to) {
+                Some(factor) => (Some(display), factor),
+                None => (Some(unit), 1.0),
+            },
+            _ => (Some(unit), 1.0),
+        }
+    }
+
+    /// The unit the formula of `name` computes, where it is known.
+    pub fn inferred_unit(&self, name: &str) -> Option<&str> {
+        self.inferred.get(name).map(|u| &**u)
+    }
 }
