@@ -1167,16 +1167,21 @@ fn inherit_units(cells: &mut Cells, bodies: &[Pending]) {
         let mut at = name;
         for _ in 0..8 {
             let Some(&next) = alias_of.get(at) else { break };
-            if let Some(unit) = cells.get(next).and_then(|c| c.unit()) {
-                units.push((name.to_string(), unit.to_string()));
+            if let Some(target) = cells.get(next).filter(|c| c.unit().is_some()) {
+                let display = target.display().map(str::to_string);
+                units.push((name.to_string(), target.unit().unwrap_or_default().to_string(), display));
                 break;
             }
             at = next;
         }
     }
-    for (name, unit) in units {
+    for (name, unit, display) in units {
         if let Some(cell) = cells.get_mut(&name) {
             cell.set_inferred_unit(unit);
+            // An alias is shown as what it reads is shown (`--unit` on a table's source cell).
+            if let Some(display) = display.filter(|_| cell.display().is_none()) {
+                cell.set_display(display);
+            }
         }
     }
 }
