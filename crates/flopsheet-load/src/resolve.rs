@@ -444,9 +444,9 @@ pub fn resolve(
     spans: &SpanIndex,
     packs: &[LoadedPack],
     slots: &IndexMap<String, String>,
-    overrides: &[(String, f64)],
-    displays: &[(String, String)],
+    options: &crate::workspace::LoadOptions,
 ) -> Result<Resolved, Vec<Diagnostic>> {
+    let (overrides, displays) = (&options.overrides, &options.display);
     // Sized up front: growing a map of a hundred thousand cells step by step copies it all
     // over again at every doubling.
     let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();

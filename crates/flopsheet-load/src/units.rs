@@ -68,7 +68,7 @@ fn unit_error(error: &UnitError, file: FileId, span: Range<usize>, label: &str) 
         .with_labels(vec![primary(file, span, label)]);
     match error {
         UnitError::Near { suggestion, why, .. } => {
-            d = with_suggestions(d, &[suggestion.clone()]);
+            d = with_suggestions(d, std::slice::from_ref(suggestion));
             if let Some(why) = why {
                 d.notes.push(format!("note: {why}"));
             }

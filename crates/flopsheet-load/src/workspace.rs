@@ -558,16 +558,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(
-        &mut raw,
-        &sources,
-        file,
-        &spans,
-        &packs,
-        &slots,
-        &options.overrides,
-        &options.display,
-    ) {
+    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, options) {
         Ok(resolved) => {
             let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
             if !diagnostics.is_empty() {
