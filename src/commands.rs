@@ -71,6 +71,17 @@ fn dispatch(command: Command, color: bool) -> Run {
         },
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
+        Command::New { file, from } => new(&file, from.as_deref()),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <crate::cli::Cli as clap::CommandFactory>::command(),
+                "flopsheet",
+                &mut script,
+            );
+            Ok(Outcome::ok(String::from_utf8_lossy(&script).into_owned()))
+        }
         Command::Compare {
             workbook,
             scenarios,
@@ -135,6 +146,11 @@ pub fn not_found(e: flopsheet_load::FindError) -> Outcome {
 /// Loads a workbook; on failure, the outcome to return.
 pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
     let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(not_found)?;
+    load_source(source, options, color)
+}
+
+/// Loads a workbook, or packs alone; on failure, the outcome to return.
+fn load_source(source: WorkbookSource, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
     missing_plugin_folder(options)?;
     let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
     load_options.slots = options.slot.clone();
@@ -181,8 +197,44 @@ pub fn format_of(format: OutputFormat) -> Format {
     }
 }
 
+/// `flopsheet get h100_sxm.peak_flops_bf16 [h200.memory_bytes ...]`, no workbook: when the
+/// first argument is no workbook but reads `PACK.NAME`, every argument is a pack value, and
+/// the packs they name are loaded alone.
+fn pack_values(first: &str, names: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if WorkbookSource::find(first).is_ok() {
+        return None;
+    }
+    let all: Vec<String> = std::iter::once(first.to_string())
+        .chain(names.iter().cloned())
+        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for name in &all {
+        let (id, _) = name.split_once('.')?;
+        if !flopsheet_load::packs::is_valid_id(id) {
+            return None;
+        }
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Some((ids, all))
+}
+
 fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Run {
-    let ws = load(Some(workbook), options, color)?;
+    let (ws, names) = match pack_values(workbook, names) {
+        Some((ids, all)) => (load_source(WorkbookSource::Packs(ids), options, color)?, all),
+        None if names.is_empty() => {
+            return Err(Outcome {
+                stderr: format!(
+                    "error: name the cells to get: `flopsheet get {workbook} NAME...`\nhelp: `flopsheet show {workbook}` prints them all; a pack's value reads `flopsheet get PACK.NAME` without a workbook\n"
+                ),
+                code: 2,
+                ..Outcome::default()
+            })
+        }
+        None => (load(Some(workbook), options, color)?, names.to_vec()),
+    };
+    let names = &names[..];
     let format = if format == GetFormat::Json {
         Format::Json
     } else {
@@ -327,12 +379,24 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
                     out.push_str(&format!("{:<id_width$}  requires {}\n", "", pack.requires.join(", ")));
                 }
                 if show_values {
+                    // Derived values are evaluated: the pack loaded alone (with what it requires).
+                    let evaluated = pack.values.values().any(|c| c.formula.is_some()).then(|| {
+                        let source = WorkbookSource::Packs(vec![listing.id.clone()]);
+                        let mut options = load_options.clone();
+                        options.overrides.clear();
+                        Workspace::load(source, options).ok()
+                    });
                     for (name, cell) in &pack.values {
+                        let unit = cell.notes.as_ref().and_then(|n| n.unit.as_deref());
                         let shown = match (&cell.value, &cell.formula) {
-                            (Some(v), _) => {
-                                flopsheet_render::format_number(*v, cell.notes.as_ref().and_then(|n| n.unit.as_deref()))
-                            }
-                            (None, Some(f)) => format!("= {f}"),
+                            (Some(v), _) => flopsheet_render::format_number(*v, unit),
+                            (None, Some(f)) => match evaluated.as_ref().and_then(|ws| ws.as_ref()) {
+                                Some(ws) => match ws.value(&format!("{}.{name}", listing.id)) {
+                                    Ok(value) => format!("{}   = {f}", flopsheet_render::format_value(value, unit)),
+                                    Err(_) => format!("= {f}"),
+                                },
+                                None => format!("= {f}"),
+                            },
                             _ => String::new(),
                         };
                         out.push_str(&format!("    {}.{name:<34} {shown}\n", listing.id));
@@ -356,6 +420,55 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         stderr,
         code,
     })
+}
+
+/// The template of `flopsheet new`.
+const TEMPLATE: &str = include_str!("templates/new.ron");
+
+/// `flopsheet new FILE [--from SHIPPED]`: the template, or a shipped workbook's text, written
+/// to a file that must not exist yet.
+fn new(file: &std::path::Path, from: Option<&str>) -> Run {
+    let text = match from {
+        None => TEMPLATE,
+        Some(name) => {
+            let shipped = flopsheet_load::packs::builtin_workbooks()
+                .iter()
+                .find(|(path, _)| WorkbookSource::shipped_name(path) == name);
+            match shipped {
+                Some((_, text)) => text,
+                None => {
+                    let names: Vec<&str> = flopsheet_load::packs::builtin_workbooks()
+                        .iter()
+                        .map(|(path, _)| WorkbookSource::shipped_name(path))
+                        .collect();
+                    return Err(Outcome::fail(format!(
+                        "no shipped workbook is named `{name}`\nhelp: the shipped workbooks are {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    if file.extension().is_none_or(|e| e != "ron") {
+        return Err(Outcome::fail(format!(
+            "`{}` does not end in .ron\nhelp: a workbook is a RON file: `flopsheet new {}.ron`",
+            file.display(),
+            file.display()
+        )));
+    }
+    match crate::files::write_new(file, text.as_bytes()) {
+        Ok(()) => Ok(Outcome::ok(format!(
+            "wrote {}\nnext: `flopsheet show {}`, or `flopsheet watch {}` while you edit it\n",
+            file.display(),
+            file.display(),
+            file.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Outcome::fail(format!(
+            "{} already exists; flopsheet never overwrites a file\nhelp: choose another name, or remove the file first",
+            file.display()
+        ))),
+        Err(e) => Err(Outcome::fail(format!("cannot write {}: {e}", file.display()))),
+    }
 }
 
 fn workbooks() -> Run {

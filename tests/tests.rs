@@ -4,6 +4,8 @@
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
+//! - `getting_started`: `new`, completions, `--help` examples;
+//! - `modern`: the transformer method pack, serving and frontier training;
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
@@ -18,8 +20,10 @@ mod util;
 
 mod article;
 mod cli;
+mod getting_started;
 mod invalid;
 mod language;
+mod modern;
 mod plugins;
 mod properties;
 mod untouched;

@@ -27,6 +27,7 @@ mod hash;
 mod model;
 mod names;
 mod pool;
+mod sample;
 pub mod solve;
 pub mod suggest;
 mod value;
@@ -35,6 +36,7 @@ pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
 pub use formula::{Call, Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
 pub use names::NameList;
+pub use sample::SamplePlan;
 pub use value::{CellError, ErrorKind, Value};
 
 use std::sync::Arc;

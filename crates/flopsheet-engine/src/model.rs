@@ -626,11 +626,29 @@ impl Model {
         report
     }
 
+    /// Whether `c` is a formula that evaluates its compiled program (not an input, not a cell
+    /// with a build error or on a cycle, whose value is fixed).
+    pub(crate) fn is_compiled(&self, c: CellId) -> bool {
+        !self.code.get(c).is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula
+    }
+
+    pub(crate) fn program(&self, c: CellId) -> &[Op] {
+        self.code.get(c)
+    }
+
+    pub(crate) fn slots(&self) -> &[crate::value::Slot] {
+        self.values.slots()
+    }
+
+    pub(crate) fn const_values(&self) -> &[f64] {
+        self.consts.values()
+    }
+
     #[inline]
     fn evaluate(&mut self, c: CellId) -> Value {
         // The common case first: a compiled formula (error cells and inputs have no code).
-        let code = self.code.get(c);
-        if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
+        if self.is_compiled(c) {
+            let code = self.code.get(c);
             return compile::eval(code, c, self.values.slots(), self.consts.values(), &mut self.stack);
         }
         match self.kinds[c as usize] {

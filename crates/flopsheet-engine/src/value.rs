@@ -99,7 +99,7 @@ const BOXED: u64 = 0xffff;
 const EXOTIC: Slot = Slot(BOXED << 48);
 
 impl Slot {
-    fn new(value: Value) -> Slot {
+    pub(crate) fn new(value: Value) -> Slot {
         match value {
             Value::Num(n) => Slot(n.to_bits()),
             Value::Err(CellError { kind, origin }) => {

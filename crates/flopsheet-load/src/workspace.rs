@@ -28,7 +28,13 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkbookSource {
     File(PathBuf),
-    Builtin { path: &'static str, text: &'static str },
+    Builtin {
+        path: &'static str,
+        text: &'static str,
+    },
+    /// No workbook: these packs alone, found from the current folder, so that a pack's values
+    /// can be read and evaluated (`flopsheet get h100_sxm.peak_flops_bf16`).
+    Packs(Vec<String>),
 }
 
 #[derive(Debug, Error)]
@@ -121,6 +127,7 @@ impl WorkbookSource {
         match self {
             WorkbookSource::File(p) => p.display().to_string(),
             WorkbookSource::Builtin { path, .. } => format!("<built-in>/{path}"),
+            WorkbookSource::Packs(ids) => format!("<packs {}>", ids.join(", ")),
         }
     }
 
@@ -131,7 +138,9 @@ impl WorkbookSource {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
             },
-            WorkbookSource::Builtin { .. } => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            WorkbookSource::Builtin { .. } | WorkbookSource::Packs(_) => {
+                std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+            }
         }
     }
 }
@@ -474,6 +483,10 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
             }
         }
         WorkbookSource::Builtin { text, .. } => Arc::from(*text),
+        WorkbookSource::Packs(ids) => {
+            let listed: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+            Arc::from(format!("Workbook(title: \"packs\", packs: [{}])", listed.join(", ")))
+        }
     };
     let file = sources.add(source.display(), text.clone());
     // The span index needs only the text: on a large workbook, build it on another core while
