@@ -76,6 +76,9 @@ pub enum Command {
     Check {
         #[command(flatten)]
         load: LoadArgs,
+        /// `json`: the diagnostics as a JSON array (file, line, column, message, help, labels).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
     },
     /// List the packs on the search path and where each comes from.
     #[command(after_help = "Examples:\n  flopsheet packs\n  flopsheet packs --values --plugins my_plugins")]
@@ -266,6 +269,16 @@ pub struct PackArgs {
     /// Put another pack in one of the workbook's slots for this run: `--slot hardware=h200`.
     #[arg(long = "slot", value_name = "SLOT=PACK", value_parser = parse_slot)]
     pub slot: Vec<(String, String)>,
+    /// Show a cell in another unit of its dimension: `--unit usd_per_1k_tokens=USD/Mtoken`.
+    #[arg(long = "unit", value_name = "NAME=UNIT", value_parser = parse_unit)]
+    pub unit: Vec<(String, String)>,
+}
+
+fn parse_unit(arg: &str) -> Result<(String, String), String> {
+    let (name, unit) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not NAME=UNIT (e.g. `serving.usd_per_1k_tokens=USD/Mtoken`)"))?;
+    Ok((name.trim().to_string(), unit.trim().to_string()))
 }
 
 fn parse_slot(arg: &str) -> Result<(String, String), String> {
@@ -273,6 +286,13 @@ fn parse_slot(arg: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("`{arg}` is not SLOT=PACK (e.g. `hardware=h100_sxm`)"))?;
     Ok((slot.trim().to_string(), pack.trim().to_string()))
+}
+
+/// How `check` prints its diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 /// How to print a result.

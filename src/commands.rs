@@ -1,7 +1,7 @@
 //! One function per subcommand. Each returns what to print and the exit code; `main` does
 //! the printing.
 
-use crate::cli::{Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
+use crate::cli::{CheckFormat, Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
 use crate::whatif;
 use flopsheet_load::raw::RawPack;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
@@ -74,7 +74,10 @@ fn dispatch(command: Command, color: bool) -> Run {
             name,
             options,
         } => explain(&workbook, &name, &options, color),
-        Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
+        Command::Check { load, format } => match format {
+            CheckFormat::Text => check(load.workbook.as_deref(), &load.options, color),
+            CheckFormat::Json => check_json(load.workbook.as_deref(), &load.options),
+        },
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
         Command::New { file, from } => new(&file, from.as_deref()),
@@ -186,6 +189,7 @@ fn load_source(source: WorkbookSource, options: &PackArgs, color: bool) -> Resul
     missing_plugin_folder(options)?;
     let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
     load_options.slots = options.slot.clone();
+    load_options.display = options.unit.clone();
     Workspace::load(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))
 }
 
@@ -302,6 +306,68 @@ fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Run {
         );
     }
     Ok(outcome)
+}
+
+/// `check --format json`: every diagnostic as an object, on stdout; exit 1 if any is an error.
+fn check_json(workbook: Option<&str>, options: &PackArgs) -> Run {
+    let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(not_found)?;
+    missing_plugin_folder(options)?;
+    let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
+    load_options.slots = options.slot.clone();
+    load_options.display = options.unit.clone();
+    let (json, failed) = match Workspace::load(source, load_options) {
+        Ok(ws) => (diagnostics_json(&ws.sources, &ws.diagnostics), ws.has_errors()),
+        Err(failure) => (diagnostics_json(&failure.sources, &failure.diagnostics), true),
+    };
+    Ok(Outcome {
+        stdout: format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()),
+        stderr: String::new(),
+        code: u8::from(failed),
+    })
+}
+
+/// Diagnostics as JSON: where each is (its first label), what is wrong, how to fix it.
+fn diagnostics_json(
+    sources: &flopsheet_load::Sources,
+    diagnostics: &[flopsheet_load::Diagnostic],
+) -> serde_json::Value {
+    use serde_json::json;
+    let place = |file: usize, offset: usize| {
+        let (line, column) = sources.position(file, offset);
+        (sources.name(file).to_string(), line, column)
+    };
+    let all: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let labels: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (file, line, column) = place(l.file_id, l.range.start);
+                    json!({ "file": file, "line": line, "column": column, "message": l.message })
+                })
+                .collect();
+            let (file, line, column) = match d.labels.first() {
+                Some(l) => {
+                    let (f, line, column) = place(l.file_id, l.range.start);
+                    (Some(f), Some(line), Some(column))
+                }
+                None => (None, None, None),
+            };
+            let help: Vec<&str> = d.notes.iter().map(|n| n.strip_prefix("help: ").unwrap_or(n)).collect();
+            let severity = format!("{:?}", d.severity).to_lowercase();
+            json!({
+                "severity": severity,
+                "file": file,
+                "line": line,
+                "column": column,
+                "message": d.message,
+                "help": help,
+                "labels": labels,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(all)
 }
 
 fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Run {

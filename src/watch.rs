@@ -64,6 +64,7 @@ pub fn watch(args: WatchArgs, color: bool) -> Run {
     let workbook_path = absolute(path);
     let mut options = LoadOptions::from_env(args.options.plugins.clone(), args.options.set.clone());
     options.slots = args.options.slot.clone();
+    options.display = args.options.unit.clone();
 
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();

@@ -100,7 +100,7 @@ fn explain_says_why_it_is_missing() {
     let out = run(&sandbox, &["explain", "model.ron", "reported_cost"]).clean();
     assert!(
         out.stdout
-            .contains("mfu_reported = n/a   [input; missing: not published; https://example.com/paper; 2024-01]"),
+            .contains("mfu_reported = n/a  (%)   [input; missing: not published; https://example.com/paper; 2024-01]"),
         "{out:?}"
     );
 }

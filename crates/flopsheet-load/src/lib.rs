@@ -7,6 +7,7 @@
 //!   `syntax` sharing its rules for comments and strings (`lex`);
 //! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
+//! - [`units`]: every `unit` parsed, every formula's unit inferred and checked;
 //! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
 //! - [`workspace`]: the façade that runs them all, and reloads after an edit.
 //!
@@ -24,6 +25,7 @@ pub mod source;
 pub mod spans;
 mod syntax;
 pub mod trial;
+pub mod units;
 pub mod workspace;
 
 pub use cells::Cells;

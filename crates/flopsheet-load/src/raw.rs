@@ -32,6 +32,9 @@ pub struct RawWorkbook {
     /// Functions of the workbook's own, with the same rules as a pack's: `kv_bytes(layers, ...)`.
     #[serde(default)]
     pub functions: IndexMap<String, RawFunction>,
+    /// Units of the workbook's own: `{"word": "0.75 token"}`, `{"gear": "count"}`.
+    #[serde(default)]
+    pub units: IndexMap<String, String>,
 }
 
 /// A named what-if: input overrides and pack substitutions, never an edit of the file.
@@ -70,6 +73,9 @@ pub struct RawPack {
     pub values: IndexMap<String, RawCell>,
     #[serde(default)]
     pub functions: IndexMap<String, RawFunction>,
+    /// Units the pack defines, for itself and every workbook that loads it.
+    #[serde(default)]
+    pub units: IndexMap<String, String>,
 }
 
 /// What a pack describes. Written as a string (`kind: "hardware"`), as in the docs.
@@ -296,6 +302,8 @@ impl<F> Default for Cell<F> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Notes {
     pub unit: Option<String>,
+    /// The unit the value is shown in (`display: "USD/Mtoken"`), converted from `unit`.
+    pub display: Option<String>,
     pub note: Option<String>,
     pub source: Option<String>,
     pub date: Option<String>,
@@ -381,6 +389,7 @@ struct LongCell<F> {
     value: Option<f64>,
     formula: Option<Text<F>>,
     unit: Option<String>,
+    display: Option<String>,
     note: Option<String>,
     source: Option<String>,
     date: Option<String>,
@@ -433,6 +442,7 @@ impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
         let long = LongCell::<F>::deserialize(de::value::MapAccessDeserializer::new(map))?;
         let notes = Notes {
             unit: long.unit,
+            display: long.display,
             note: long.note,
             source: long.source,
             date: long.date,

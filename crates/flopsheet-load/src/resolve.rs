@@ -88,6 +88,9 @@ struct Extra {
     /// The formula as written, when the file does not hold it verbatim at the site: a string
     /// with escapes, or a site that could not be found.
     formula: Option<Box<str>>,
+    /// `notes.unit` was not written but inferred: from the name the formula reads, or from
+    /// the units of what it computes with (see [`crate::units`]).
+    unit_inferred: bool,
 }
 
 impl CellInfo {
@@ -96,8 +99,34 @@ impl CellInfo {
         self.extra.as_ref().map_or(&Origin::Workbook, |e| &e.origin)
     }
 
+    /// The unit written in the file, or else inferred from the formula.
     pub fn unit(&self) -> Option<&str> {
         self.extra.as_ref()?.notes.unit.as_deref()
+    }
+
+    /// The unit is not written in the file but inferred from the formula.
+    pub fn unit_is_inferred(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.unit_inferred)
+    }
+
+    /// The unit written in the file, if any.
+    pub fn declared_unit(&self) -> Option<&str> {
+        self.unit().filter(|_| !self.unit_is_inferred())
+    }
+
+    /// The unit the value is shown in: `display:` in the file, or `--unit NAME=UNIT`.
+    pub fn display(&self) -> Option<&str> {
+        self.extra.as_ref()?.notes.display.as_deref()
+    }
+
+    pub(crate) fn set_inferred_unit(&mut self, unit: String) {
+        let extra = self.extra.get_or_insert_default();
+        extra.notes.unit = Some(unit);
+        extra.unit_inferred = true;
+    }
+
+    pub(crate) fn set_display(&mut self, unit: String) {
+        self.extra.get_or_insert_default().notes.display = Some(unit);
     }
 
     pub fn note(&self) -> Option<&str> {
@@ -213,6 +242,11 @@ pub struct Workbook {
     pub uncertain: Vec<(String, flopsheet_uncertainty::Uncertain)>,
     /// Rank correlations between uncertain inputs: `correlations: [("mfu", "usd_per_hour", -0.5)]`.
     pub correlations: Vec<(String, String, f64)>,
+    /// The units known: built in, and defined by the packs and the workbook (`units:`).
+    pub units: flopsheet_units::Registry,
+    /// The unit each formula computes, where it is known (without literals that may carry
+    /// a unit): what `explain` shows beside the declared one.
+    pub inferred: HashMap<Box<str>, Box<str>>,
 }
 
 impl Workbook {
@@ -388,6 +422,26 @@ impl CellSource for Resolved {
     }
 }
 
+impl Resolved {
+    /// The expression of every formula cell, by position (`None` for an input), its names
+    /// resolved and slots bound: what the model will compile. The workbook's own formulas are
+    /// parsed here, all at once.
+    pub(crate) fn expressions(&self) -> Vec<Option<Expr>> {
+        let later: Vec<usize> = (0..self.bodies.len())
+            .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .collect();
+        let mut parsed = self.workbook.parse(&later).into_iter();
+        self.bodies
+            .iter()
+            .map(|body| match body {
+                Pending::Input(_) | Pending::Missing => None,
+                Pending::Parsed(expr) => Some((**expr).clone()),
+                Pending::Later => parsed.next(),
+            })
+            .collect()
+    }
+}
+
 /// Stands for a formula that was checked but then failed to parse, which the tests show does
 /// not happen: a call to a function that does not exist, so that the cell is reported with an
 /// error rather than given a value.
@@ -409,6 +463,8 @@ struct Resolver {
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
     diagnostics: Vec<Diagnostic>,
+    /// Every unit string is checked against these as its cell is added.
+    units: flopsheet_units::Registry,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -431,8 +487,9 @@ pub fn resolve(
     spans: &SpanIndex,
     packs: &[LoadedPack],
     slots: &IndexMap<String, String>,
-    overrides: &[(String, f64)],
+    options: &crate::workspace::LoadOptions,
 ) -> Result<Resolved, Vec<Diagnostic>> {
+    let (overrides, displays) = (&options.overrides, &options.display);
     // Sized up front: growing a map of a hundred thousand cells step by step copies it all
     // over again at every doubling.
     let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();
@@ -447,7 +504,9 @@ pub fn resolve(
         texts: sources.texts(),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
+        units: flopsheet_units::Registry::new(),
     };
+    r.units = crate::units::registry(raw, file, spans, packs, &mut r.diagnostics);
     for pack in packs {
         r.pack(pack);
     }
@@ -477,6 +536,10 @@ pub fn resolve(
             r.diagnostics.push(invalid_name(name, file, key));
             continue;
         }
+        if let Some(notes) = &cell.notes {
+            let field = |f: &str| entry.and_then(|e| e.get(&[f])).map(|f| f.value());
+            crate::units::validate(&r.units, notes, file, field, &mut r.diagnostics);
+        }
         r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
     }
     drop(names);
@@ -494,6 +557,7 @@ pub fn resolve(
         .collect();
     r.check_listed_cells(&tables, file, spans);
     r.apply_overrides(overrides, slots);
+    crate::units::apply_displays(&r.units, &mut r.cells, displays, slots, &mut r.diagnostics);
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
     }
@@ -546,6 +610,8 @@ pub fn resolve(
             .collect(),
         uncertain: Vec::new(),
         correlations: Vec::new(),
+        units: r.units,
+        inferred: HashMap::new(),
     };
     Ok(Resolved {
         workbook,
@@ -575,6 +641,10 @@ impl Resolver {
                 .value(&["values", key, "formula"])
                 .or_else(|| pack.spans.value(&["values", key]));
             let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
+            if let Some(notes) = &cell.notes {
+                let field = |f: &str| pack.spans.value(&["values", key, f]);
+                crate::units::validate(&self.units, notes, pack.file, field, &mut self.diagnostics);
+            }
             self.cell(
                 &format!("{id}.{key}"),
                 cell.clone(),
@@ -774,7 +844,12 @@ impl Resolver {
             .map(Box::from);
         let notes = notes.map(|notes| *notes).unwrap_or_default();
         if formula.is_some() || notes != Notes::default() || origin != Origin::Workbook {
-            info.extra = Some(Box::new(Extra { origin, notes, formula }));
+            info.extra = Some(Box::new(Extra {
+                origin,
+                notes,
+                formula,
+                unit_inferred: false,
+            }));
         }
         self.cells.insert(name, info);
         self.bodies.push(body);
@@ -937,6 +1012,10 @@ impl Resolver {
             if let Some(error) = shape_error(column, cell, &site) {
                 self.diagnostics.push(error);
                 continue;
+            }
+            if let Some(notes) = &cell.notes {
+                let field = |f: &str| Some(at(&["columns", column, f])).filter(|s| *s != (0..0));
+                crate::units::validate(&self.units, notes, file, field, &mut self.diagnostics);
             }
             // Parse each column's formula once; every row gets a rewritten copy.
             let source = self.source(file);
@@ -1137,16 +1216,21 @@ fn inherit_units(cells: &mut Cells, bodies: &[Pending]) {
         let mut at = name;
         for _ in 0..8 {
             let Some(&next) = alias_of.get(at) else { break };
-            if let Some(unit) = cells.get(next).and_then(|c| c.unit()) {
-                units.push((name.to_string(), unit.to_string()));
+            if let Some(target) = cells.get(next).filter(|c| c.unit().is_some()) {
+                let display = target.display().map(str::to_string);
+                units.push((name.to_string(), target.unit().unwrap_or_default().to_string(), display));
                 break;
             }
             at = next;
         }
     }
-    for (name, unit) in units {
+    for (name, unit, display) in units {
         if let Some(cell) = cells.get_mut(&name) {
-            cell.extra.get_or_insert_default().notes.unit = Some(unit);
+            cell.set_inferred_unit(unit);
+            // An alias is shown as what it reads is shown (`--unit` on a table's source cell).
+            if let Some(display) = display.filter(|_| cell.display().is_none()) {
+                cell.set_display(display);
+            }
         }
     }
 }

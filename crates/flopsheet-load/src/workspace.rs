@@ -158,6 +158,8 @@ pub struct LoadOptions {
     pub overrides: Vec<(String, f64)>,
     /// Pack slots given another pack for this run: `hardware` → `h100_sxm`.
     pub slots: Vec<(String, String)>,
+    /// `--unit NAME=UNIT`: cells shown in another unit of the same dimension.
+    pub display: Vec<(String, String)>,
 }
 
 impl LoadOptions {
@@ -169,6 +171,7 @@ impl LoadOptions {
             user_dir: SearchPath::user_folder(),
             overrides,
             slots: Vec::new(),
+            display: Vec::new(),
         }
     }
 
@@ -272,10 +275,12 @@ impl Definitions {
             cache,
         } = self;
         let mut resolved = loaded.resolved;
+        let units = crate::units::check(&mut resolved);
         let functions = std::mem::take(&mut resolved.functions);
         let model = Model::build_from(&mut resolved, &functions);
         let workbook = resolved.workbook;
-        let diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
+        let mut diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
+        diagnostics.extend(units);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
             sources: loaded.sources,
@@ -327,8 +332,10 @@ impl Workspace {
         }
         let mut loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
         self.files = loaded.files.clone();
+        let units = crate::units::check(&mut loaded.resolved);
         let report = update(&mut self.model, &mut loaded.resolved);
-        let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
+        let mut diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
+        diagnostics.extend(units);
         if diagnostics.iter().any(is_error) {
             self.revert();
             return Err(Failure {
@@ -564,7 +571,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, &options.overrides) {
+    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, options) {
         Ok(resolved) => {
             let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
             if !diagnostics.is_empty() {

@@ -3,7 +3,7 @@
 
 use crate::number::format_value;
 use crate::tables::raw;
-use flopsheet_engine::{formula, CellId};
+use flopsheet_engine::{formula, CellId, Value};
 use flopsheet_load::{Origin, Workspace};
 use std::collections::HashSet;
 
@@ -19,7 +19,7 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let name = ws.model.name(id);
     let info = &ws.workbook.cells[name];
     let value = ws.model.value(id);
-    let mut out = format!("{name} = {}  ({})\n", format_value(value, info.unit()), raw(value));
+    let mut out = format!("{name} = {}  ({})\n", shown(ws, info, value), raw(value));
     let site = ws.sources.location(info.site.file(), info.site.span().start);
     match (ws.workbook.formula(info), info.overridden) {
         (_, true) => out.push_str("  input, overridden by --set for this run\n"),
@@ -71,7 +71,10 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
 fn line(ws: &Workspace, id: CellId) -> String {
     let name = ws.model.name(id);
     let info = &ws.workbook.cells[name];
-    let value = format_value(ws.model.value(id), info.unit());
+    let mut value = shown(ws, info, ws.model.value(id));
+    if let Some(unit) = info.unit() {
+        value.push_str(&format!("  ({unit})"));
+    }
     match (ws.workbook.formula(info), info.overridden) {
         (Some(f), false) => format!("{name} = {value}   ← {f}"),
         _ => {
@@ -89,10 +92,31 @@ fn line(ws: &Workspace, id: CellId) -> String {
     }
 }
 
+/// A value as shown: in its display unit if it has one, else by its unit.
+fn shown(ws: &Workspace, info: &flopsheet_load::CellInfo, value: Value) -> String {
+    let (unit, factor) = ws.workbook.shown(info);
+    match value {
+        Value::Num(n) => format_value(Value::Num(n * factor), unit),
+        error => format_value(error, unit),
+    }
+}
+
 fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
     let info = &ws.workbook.cells[ws.model.name(id)];
-    if let Some(unit) = info.unit() {
-        out.push_str(&format!("{indent}unit: {unit}\n"));
+    let name = ws.model.name(id);
+    let computes = ws.workbook.inferred_unit(name);
+    match (info.unit(), computes) {
+        (Some(unit), _) if info.unit_is_inferred() => {
+            out.push_str(&format!("{indent}unit: {unit} (inferred: not written in the file)\n"))
+        }
+        (Some(unit), Some(computed)) => {
+            out.push_str(&format!("{indent}unit: {unit} (the formula computes {computed})\n"))
+        }
+        (Some(unit), None) => out.push_str(&format!("{indent}unit: {unit}\n")),
+        (None, _) => {}
+    }
+    if let Some(display) = info.display() {
+        out.push_str(&format!("{indent}shown in: {display}\n"));
     }
     if let Some(note) = info.note() {
         out.push_str(&format!("{indent}note: {note}\n"));

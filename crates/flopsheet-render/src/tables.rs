@@ -58,10 +58,15 @@ pub fn raw(v: Value) -> String {
 
 fn entry<'a>(ws: &'a Workspace, name: &str) -> Entry<'a> {
     let info = ws.workbook.cells.get(name);
+    let (unit, factor) = info.map_or((None, 1.0), |i| ws.workbook.shown(i));
+    let value = match ws.value(name).unwrap_or(Value::Num(f64::NAN)) {
+        Value::Num(n) => Value::Num(n * factor),
+        error => error,
+    };
     Entry {
         name: name.to_string(),
-        value: ws.value(name).unwrap_or(Value::Num(f64::NAN)),
-        unit: info.and_then(|i| i.unit()),
+        value,
+        unit,
     }
 }
 
