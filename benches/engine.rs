@@ -239,6 +239,7 @@ fn hostile(c: &mut Criterion) {
             body: flopsheet_engine::Body::Formula(formula::parse("f0(1)").expect("a formula")),
         }],
         functions,
+        columns: Vec::new(),
     };
     group.bench_function("function_bomb", |b| {
         b.iter(|| {

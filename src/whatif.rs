@@ -564,8 +564,13 @@ pub fn sensitivity(
     };
     let mut rows: Vec<(CellId, f64, f64, f64)> = Vec::new();
     let mut skipped = Vec::new();
+    let mut missing = Vec::new();
     for input in ws.upstream_inputs(target) {
-        let v = ws.model.value(input).as_num().unwrap_or(0.0);
+        let Some(v) = ws.model.value(input).as_num() else {
+            // A missing value (`#N/A`) the target does not need (it is a number): nothing to vary.
+            missing.push(ws.model.name(input).to_string());
+            continue;
+        };
         if v == 0.0 {
             skipped.push(ws.model.name(input).to_string());
             continue;
@@ -619,6 +624,12 @@ pub fn sensitivity(
         note.push_str(&format!(
             "\nskipped (zero, so a relative change is meaningless): {}",
             skipped.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        note.push_str(&format!(
+            "\nskipped (missing, no value to vary): {}",
+            missing.join(", ")
         ));
     }
     grid.note = Some(note);

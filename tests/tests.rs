@@ -8,6 +8,7 @@
 //! - `modern`: the transformer method pack, serving and frontier training;
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
+//! - `missing`: values declared missing (`#N/A`), `isna` and `ifna`, from the command line;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
@@ -23,6 +24,7 @@ mod cli;
 mod getting_started;
 mod invalid;
 mod language;
+mod missing;
 mod modern;
 mod plugins;
 mod properties;

@@ -74,6 +74,7 @@ fuzz_target!(|bytes: &[u8]| {
     let spec = ModelSpec {
         cells,
         functions: functions(),
+        columns: Vec::new(),
     };
     let mut model = Model::build(&spec);
     let out = model.id("out").expect("the formula's cell");

@@ -138,6 +138,7 @@ impl Sheet {
                 })
                 .collect(),
             functions: vec![f("f", &["x", "y"], body), f("g", &["v"], g_body)],
+            columns: Vec::new(),
         }
     }
 }

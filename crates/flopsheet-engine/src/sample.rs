@@ -124,6 +124,7 @@ impl Model {
         let mut slots: Vec<Slot> = self.slots().to_vec();
         let mut stack = Vec::new();
         let consts = self.const_values();
+        let lists = self.column_lists();
         let mut outputs: Vec<Vec<Value>> = plan.outputs.iter().map(|_| Vec::with_capacity(range.len())).collect();
         for s in range {
             if s % CHECK_EVERY == 0 && stop.load(Ordering::Relaxed) {
@@ -133,7 +134,7 @@ impl Model {
                 slots[input as usize] = Slot::new(Value::Num(column[s]));
             }
             for &c in &plan.cells {
-                let value = compile::eval(self.program(c), c, &slots, consts, &mut stack);
+                let value = compile::eval(self.program(c), c, &slots, consts, lists, &mut stack);
                 slots[c as usize] = Slot::new(value);
             }
             for (out, &o) in outputs.iter_mut().zip(&plan.outputs) {

@@ -25,6 +25,7 @@ fn spec(cells: &[(&str, Def)]) -> ModelSpec {
             })
             .collect(),
         functions: Vec::new(),
+        columns: Vec::new(),
     }
 }
 
@@ -393,6 +394,7 @@ fn a_wide_fanout_and_a_deep_chain() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("x", 3.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
@@ -411,6 +413,7 @@ fn a_wide_fanout_and_a_deep_chain() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("c0", 2.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
@@ -489,6 +492,7 @@ fn random_spec(rng: &mut Rng, inputs: &[f64], formulas: usize, f_body: &str) -> 
             params: vec!["x".into(), "y".into()],
             body: formula::parse(f_body).unwrap(),
         }],
+        columns: Vec::new(),
     }
 }
 
@@ -711,6 +715,7 @@ fn a_large_wave_keeps_early_cutoff() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("x", 1.3).unwrap();
     // `gate` stays 1: none of the 3000 cells reading it is recomputed.
@@ -739,6 +744,7 @@ fn a_name_given_twice_takes_its_last_definition() {
             def("c", Body::Formula(formula::parse("a + 2").unwrap())),
         ],
         functions: Vec::new(),
+        columns: Vec::new(),
     };
     let mut model = Model::build(&spec);
     let value = |m: &Model, name: &str| m.value(m.id(name).unwrap());

@@ -146,6 +146,7 @@ impl Sheet {
                 })
                 .collect(),
             functions: functions(self.functions),
+            columns: Vec::new(),
         }
     }
 }
@@ -396,6 +397,7 @@ proptest! {
                 params: vec!["x".into(), "y".into()],
                 body: formula::parse("x * y + k").unwrap(),
             }],
+            columns: Vec::new(),
         });
         for (cell, text, read) in reads {
             let id = model.id(&cell).unwrap();

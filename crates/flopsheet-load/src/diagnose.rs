@@ -5,7 +5,7 @@
 //! every cell on it with its location, and a cell whose value is an error (`#DIV/0`) points at
 //! the formula that produced it.
 
-use crate::resolve::{ident_span, with_suggestions, CellInfo, Origin, Workbook};
+use crate::resolve::{ident_span, with_suggestions, CellInfo, Layout, Origin, Workbook};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use codespan_reporting::diagnostic::Label;
 use flopsheet_engine::suggest::closest;
@@ -131,6 +131,14 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
             (ident_span(text, span.clone(), name), suggestions.clone())
         }
         BuildError::ArgCount { function, .. } => (ident_span(text, span.clone(), function), Vec::new()),
+        BuildError::NotAColumn {
+            arg: Some(arg),
+            suggestions,
+            ..
+        } => (ident_span(text, span.clone(), &arg.written), suggestions.clone()),
+        BuildError::NotAColumn { function, .. } | BuildError::ColumnRows { function, .. } => {
+            (ident_span(text, span.clone(), function), Vec::new())
+        }
         BuildError::RecursiveFunction { chain } | BuildError::TooDeep { chain, .. } => {
             (ident_span(text, span.clone(), &chain[0]), Vec::new())
         }
@@ -251,6 +259,11 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
                 .into(),
         ),
         BuildError::ArgCount { usage, .. } => Some(format!("call it as `{usage}`")),
+        BuildError::NotAColumn { function, .. } => Some(aggregate_help(workbook, function)),
+        BuildError::ColumnRows { .. } => Some(
+            "`sumproduct` multiplies row by row: give it two columns of one table, or of two tables with the same `rows`, in the same order"
+                .into(),
+        ),
         BuildError::TooDeep { .. } => {
             Some("flatten the chain: let fewer pack functions call one another".into())
         }
@@ -326,6 +339,18 @@ fn call_names(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// What an aggregate takes, with a column of this workbook as the example.
+fn aggregate_help(workbook: &Workbook, function: &str) -> String {
+    let example = workbook.tables.iter().find_map(|t| match &t.layout {
+        Layout::Rows { columns, .. } => columns.first().map(|c| format!("{}.{c}", t.name)),
+        Layout::Cells(_) => None,
+    });
+    let example = example.unwrap_or_else(|| "training.cost_usd".into());
+    format!(
+        "an aggregate reads a whole column of a row table, every row: `{function}({example})`; a table's cell (`TABLE.ROW.COLUMN`) or a plain cell is a single number"
+    )
 }
 
 /// The pack functions a formula calls, directly or through other functions, nearest first.

@@ -299,6 +299,9 @@ pub struct Notes {
     pub note: Option<String>,
     pub source: Option<String>,
     pub date: Option<String>,
+    /// Why the value is missing (`missing: "not published"`): the cell has no value, and
+    /// holds `#N/A` until one is given (`--set`).
+    pub missing: Option<String>,
 }
 
 impl Notes {
@@ -381,6 +384,7 @@ struct LongCell<F> {
     note: Option<String>,
     source: Option<String>,
     date: Option<String>,
+    missing: Option<String>,
 }
 
 impl<F> Cell<F> {
@@ -390,6 +394,11 @@ impl<F> Cell<F> {
             ..Cell::default()
         }
     }
+
+    /// Why the value is missing, for a cell declared `(missing: "...")`.
+    pub fn missing(&self) -> Option<&str> {
+        self.notes.as_ref()?.missing.as_deref()
+    }
 }
 
 struct CellVisitor<F>(std::marker::PhantomData<F>);
@@ -397,7 +406,7 @@ struct CellVisitor<F>(std::marker::PhantomData<F>);
 impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
     type Value = Cell<F>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")`")
+        f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")` / `(missing: \"why\")`")
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell<F>, E> {
         Ok(Cell {
@@ -427,6 +436,7 @@ impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
             note: long.note,
             source: long.source,
             date: long.date,
+            missing: long.missing,
         };
         Ok(Cell {
             value: long.value,

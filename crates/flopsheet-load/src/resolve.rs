@@ -10,7 +10,7 @@ use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawFunction, RawPa
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{formula, CellSource, Expr, FunctionDef};
+use flopsheet_engine::{formula, CellSource, ColumnDef, Expr, FunctionDef};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -110,6 +110,11 @@ impl CellInfo {
 
     pub fn date(&self) -> Option<&str> {
         self.extra.as_ref()?.notes.date.as_deref()
+    }
+
+    /// Why the value is missing, for an input declared `(missing: "...")`.
+    pub fn missing(&self) -> Option<&str> {
+        self.extra.as_ref()?.notes.missing.as_deref()
     }
 
     /// The formula as written, read from `texts` (every source file's text, by file id).
@@ -227,6 +232,28 @@ impl Workbook {
         })
     }
 
+    /// Every column of every row table (`training.cost_usd`, its cells row by row), which
+    /// aggregates read.
+    pub fn columns(&self) -> Vec<ColumnDef> {
+        let mut out = Vec::new();
+        for table in &self.tables {
+            let Layout::Rows { rows, columns } = &table.layout else {
+                continue;
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(rows, &mut hasher);
+            let fingerprint = std::hash::Hasher::finish(&hasher);
+            for column in columns {
+                out.push(ColumnDef {
+                    name: format!("{}.{column}", table.name),
+                    cells: rows.iter().map(|row| table.cell_name(row, column)).collect(),
+                    rows: fingerprint,
+                });
+            }
+        }
+        out
+    }
+
     /// A formula cell's formula as written; `None` for an input.
     pub fn formula<'a>(&'a self, cell: &'a CellInfo) -> Option<&'a str> {
         cell.formula(&self.texts)
@@ -299,6 +326,8 @@ pub struct Resolved {
 #[derive(Debug, Clone)]
 enum Pending {
     Input(f64),
+    /// An input declared missing: `#N/A` until given a value.
+    Missing,
     /// Parsed when resolved, slots bound: a pack's or a table's formula, or one that is just
     /// a name (its cell takes that name's unit).
     Parsed(Box<Expr>),
@@ -318,8 +347,12 @@ impl CellSource for Resolved {
     fn input(&self, at: usize) -> Option<f64> {
         match self.bodies[at] {
             Pending::Input(v) => Some(v),
-            Pending::Parsed(_) | Pending::Later => None,
+            Pending::Missing | Pending::Parsed(_) | Pending::Later => None,
         }
+    }
+
+    fn missing(&self, at: usize) -> bool {
+        matches!(self.bodies[at], Pending::Missing)
     }
 
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
@@ -335,6 +368,7 @@ impl CellSource for Resolved {
                 Pending::Parsed(expr) => (**expr).clone(),
                 Pending::Later => parsed.next().unwrap_or_else(|| unparsed("")),
                 Pending::Input(v) => Expr::Num(*v),
+                Pending::Missing => Expr::Num(f64::NAN),
             })
             .collect()
     }
@@ -342,6 +376,11 @@ impl CellSource for Resolved {
     /// The definitions go: the model holds them now.
     fn built(&mut self) {
         self.bodies = Vec::new();
+    }
+
+    /// Every column of every row table, `TABLE.COLUMN`: what `sum(training.cost_usd)` reads.
+    fn columns(&self) -> Vec<ColumnDef> {
+        self.workbook.columns()
     }
 }
 
@@ -629,9 +668,10 @@ impl Resolver {
     ) {
         let source = self.source(site.file());
         let text = cell.formula.as_ref().map(|f| f.text(&source));
-        let body = match (cell.value, text) {
-            (Some(v), None) => Pending::Input(v),
-            (None, Some(text)) => {
+        let body = match (cell.value, text, cell.missing()) {
+            (Some(v), None, None) => Pending::Input(v),
+            (None, None, Some(_)) => Pending::Missing,
+            (None, Some(text), None) => {
                 let mut expr = match parse {
                     Parse::Now => match self.parse(text, site.file(), site.span()) {
                         Some(expr) => expr,
@@ -1034,11 +1074,14 @@ fn formula_error(text: &str, err: &formula::FormulaError, file: FileId, span: Ra
         .with_notes(notes)
 }
 
-/// A cell must be exactly one of an input and a formula.
+/// A cell must be exactly one of an input, a formula and a missing value.
 fn shape_error<F>(name: &str, cell: &Cell<F>, site: &Site) -> Option<Diagnostic> {
-    let what = match (cell.value, &cell.formula) {
-        (Some(_), Some(_)) => "both a `value` and a `formula`",
-        (None, None) => "neither a `value` nor a `formula`",
+    let what = match (cell.value.is_some(), cell.formula.is_some(), cell.missing().is_some()) {
+        (true, true, false) => "both a `value` and a `formula`",
+        (true, false, true) => "both a `value` and `missing`",
+        (false, true, true) => "both a `formula` and `missing`",
+        (true, true, true) => "a `value`, a `formula` and `missing`",
+        (false, false, false) => "neither a `value` nor a `formula`",
         _ => return None,
     };
     Some(
@@ -1046,7 +1089,7 @@ fn shape_error<F>(name: &str, cell: &Cell<F>, site: &Site) -> Option<Diagnostic>
             .with_message(format!("the cell `{name}` has {what}"))
             .with_labels(vec![primary(site.file(), site.key(), "this cell")])
             .with_notes(vec![
-                "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell".into(),
+                "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell, `missing: \"why\"` for a value not known".into(),
             ]),
     )
 }

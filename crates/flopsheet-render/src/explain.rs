@@ -9,6 +9,9 @@ use std::collections::HashSet;
 
 /// Deepest level of the precedent tree printed.
 const MAX_DEPTH: usize = 24;
+/// Most inputs, and most precedents of one cell, listed: an aggregate over a table of a
+/// hundred thousand rows reads as many cells, which no one reads one by one.
+const MAX_LISTED: usize = 20;
 
 pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     let id = ws.id(name).ok_or_else(|| ws.unknown(name).to_string())?;
@@ -28,7 +31,11 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
                 out.push_str(&format!("  expanded: {expanded}\n"));
             }
         }
+        (None, false) if info.missing().is_some() => out.push_str("  input, missing (no value given)\n"),
         (None, false) => out.push_str("  input\n"),
+    }
+    if let Some(why) = info.missing() {
+        out.push_str(&format!("  missing: {why}\n"));
     }
     out.push_str(&format!("  defined at {site}"));
     match info.origin() {
@@ -45,8 +52,12 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
     if !precedents.is_empty() {
         // The assumptions a user can change, each with its value and where it comes from.
         out.push_str("\ninputs it depends on:\n");
-        for input in ws.upstream_inputs(id) {
+        let inputs = ws.upstream_inputs(id);
+        for &input in inputs.iter().take(MAX_LISTED) {
             out.push_str(&format!("  {}\n", line(ws, input)));
+        }
+        if inputs.len() > MAX_LISTED {
+            out.push_str(&format!("  … and {} more\n", inputs.len() - MAX_LISTED));
         }
         out.push_str("\nprecedents, down to the inputs:\n");
         out.push_str(&format!("{}\n", line(ws, id)));
@@ -70,6 +81,7 @@ fn line(ws: &Workspace, id: CellId) -> String {
                 "input"
             };
             let mut tags = vec![kind.to_string()];
+            tags.extend(info.missing().map(|why| format!("missing: {why}")));
             tags.extend(info.source().map(str::to_string));
             tags.extend(info.date().map(str::to_string));
             format!("{name} = {value}   [{}]", tags.join("; "))
@@ -94,9 +106,11 @@ fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
 }
 
 fn tree(ws: &Workspace, id: CellId, prefix: &str, depth: usize, shown: &mut HashSet<CellId>, out: &mut String) {
-    let precedents = ws.model.precedents(id);
+    let all = ws.model.precedents(id);
+    let precedents = &all[..all.len().min(MAX_LISTED)];
+    let more = all.len() - precedents.len();
     for (i, &p) in precedents.iter().enumerate() {
-        let last = i + 1 == precedents.len();
+        let last = i + 1 == precedents.len() && more == 0;
         let (branch, next) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
         let repeated = !ws.model.precedents(p).is_empty() && !shown.insert(p);
         let suffix = if repeated { "   (expanded above)" } else { "" };
@@ -104,5 +118,8 @@ fn tree(ws: &Workspace, id: CellId, prefix: &str, depth: usize, shown: &mut Hash
         if !repeated && depth < MAX_DEPTH {
             tree(ws, p, &format!("{prefix}{next}"), depth + 1, shown, out);
         }
+    }
+    if more > 0 {
+        out.push_str(&format!("{prefix}└─ … and {more} more\n"));
     }
 }

@@ -1,12 +1,15 @@
 //! Numbers formatted by unit, the way an analyst writes them: `$1.40M`, `3.15e23 FLOP`,
 //! `3.5 TB`, `46.2%`, `275 TFLOP/s`.
 
-use flopsheet_engine::Value;
+use flopsheet_engine::{ErrorKind, Value};
 
-/// A cell's value for display: the number by its unit, or the error code.
+/// A cell's value for display: the number by its unit, or the error code; a missing value
+/// (`#N/A`, expected rather than a mistake) reads `n/a`, as in a published table. CSV, JSON
+/// and `get` keep the code, as for every error value.
 pub fn format_value(value: Value, unit: Option<&str>) -> String {
     match value {
         Value::Num(n) => format_number(n, unit),
+        Value::Err(e) if e.kind == ErrorKind::NotAvailable => "n/a".to_string(),
         Value::Err(e) => e.kind.code().to_string(),
     }
 }
