@@ -18,6 +18,7 @@ fn model(cells: &[(&str, &str)]) -> Model {
             })
             .collect(),
         functions: Vec::new(),
+        columns: Vec::new(),
     };
     Model::build(&spec)
 }
