@@ -79,6 +79,8 @@ pub enum PackKind {
     Hardware,
     Model,
     Scaling,
+    /// A hosted model's API prices (`plugins/api/`).
+    Api,
     Other,
 }
 
@@ -89,10 +91,11 @@ impl TryFrom<String> for PackKind {
             "hardware" => PackKind::Hardware,
             "model" => PackKind::Model,
             "scaling" => PackKind::Scaling,
+            "api" => PackKind::Api,
             "other" => PackKind::Other,
             _ => {
                 return Err(format!(
-                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\" or \"other\""
+                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\", \"api\" or \"other\""
                 ))
             }
         })
@@ -105,6 +108,7 @@ impl fmt::Display for PackKind {
             PackKind::Hardware => "hardware",
             PackKind::Model => "model",
             PackKind::Scaling => "scaling",
+            PackKind::Api => "api",
             PackKind::Other => "other",
         })
     }
