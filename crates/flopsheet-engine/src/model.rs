@@ -684,7 +684,14 @@ impl Model {
         if self.is_compiled(c) {
             let code = self.code.get(c);
             let lists = self.columns.lists();
-            return compile::eval(code, c, self.values.slots(), self.consts.values(), lists, &mut self.stack);
+            return compile::eval(
+                code,
+                c,
+                self.values.slots(),
+                self.consts.values(),
+                lists,
+                &mut self.stack,
+            );
         }
         match self.kinds[c as usize] {
             Kind::Input => self.values.get(c),
