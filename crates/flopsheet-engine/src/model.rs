@@ -671,6 +671,11 @@ impl Model {
         !self.code.get(c).is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula
     }
 
+    /// The cell lists of the columns that aggregates read.
+    pub(crate) fn column_lists(&self) -> &[Box<[CellId]>] {
+        self.columns.lists()
+    }
+
     pub(crate) fn program(&self, c: CellId) -> &[Op] {
         self.code.get(c)
     }
@@ -681,11 +686,6 @@ impl Model {
 
     pub(crate) fn const_values(&self) -> &[f64] {
         self.consts.values()
-    }
-
-    /// The cell lists that aggregate ops read.
-    pub(crate) fn column_lists(&self) -> &[Box<[CellId]>] {
-        self.columns.lists()
     }
 
     #[inline]

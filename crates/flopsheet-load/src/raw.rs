@@ -85,6 +85,8 @@ pub enum PackKind {
     Hardware,
     Model,
     Scaling,
+    /// A hosted model's API prices (`plugins/api/`).
+    Api,
     Other,
 }
 
@@ -95,10 +97,11 @@ impl TryFrom<String> for PackKind {
             "hardware" => PackKind::Hardware,
             "model" => PackKind::Model,
             "scaling" => PackKind::Scaling,
+            "api" => PackKind::Api,
             "other" => PackKind::Other,
             _ => {
                 return Err(format!(
-                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\" or \"other\""
+                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\", \"api\" or \"other\""
                 ))
             }
         })
@@ -111,6 +114,7 @@ impl fmt::Display for PackKind {
             PackKind::Hardware => "hardware",
             PackKind::Model => "model",
             PackKind::Scaling => "scaling",
+            PackKind::Api => "api",
             PackKind::Other => "other",
         })
     }
