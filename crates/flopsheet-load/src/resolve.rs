@@ -558,6 +558,11 @@ impl Resolver {
                 .value(&["values", key, "formula"])
                 .or_else(|| pack.spans.value(&["values", key]));
             let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
+            if let Some(text) = cell.formula.as_deref() {
+                if self.aggregate_in_pack(text, pack.file, site.span()) {
+                    continue;
+                }
+            }
             self.cell(
                 &format!("{id}.{key}"),
                 cell.clone(),
@@ -576,6 +581,9 @@ impl Resolver {
             }
             if let Some(bad) = function.params.iter().find(|p| !is_simple_name(p)) {
                 self.diagnostics.push(invalid_name(bad, pack.file, formula_span));
+                continue;
+            }
+            if self.aggregate_in_pack(&function.formula, pack.file, formula_span.clone()) {
                 continue;
             }
             let Some(mut body) = self.parse(&function.formula, pack.file, formula_span.clone()) else {
@@ -610,6 +618,28 @@ impl Resolver {
             };
             self.functions.insert(name.clone(), (def, info));
         }
+    }
+
+    /// Refuses a pack formula that aggregates (`sum(t.x)`): aggregates read the columns of a
+    /// workbook's tables, which a pack does not know (`min` and `max` of numbers are fine).
+    fn aggregate_in_pack(&mut self, text: &str, file: FileId, span: Range<usize>) -> bool {
+        let Ok(expr) = formula::parse(text) else { return false };
+        let mut found = None;
+        expr.for_each_call(&mut |name| {
+            if found.is_none() && matches!(name, "sum" | "mean" | "count" | "sumproduct") {
+                found = Some(name.to_string());
+            }
+        });
+        let Some(name) = found else { return false };
+        self.diagnostics.push(
+            Diagnostic::error()
+                .with_message(format!("a pack cannot call `{name}`: aggregates read the columns of a workbook's tables"))
+                .with_labels(vec![primary(file, ident_span(text, span, &name), "in a pack")])
+                .with_notes(vec![format!(
+                    "help: aggregate in the workbook (`\"total\": \"{name}(TABLE.COLUMN)\"`), or write the pack's values out: `a + b + c`"
+                )]),
+        );
+        true
     }
 
     /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites
