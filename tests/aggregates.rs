@@ -153,3 +153,32 @@ fn explain_an_aggregate_over_many_rows_lists_a_few() {
     assert!(out.stdout.contains("└─ … and 30 more\n"), "{out:?}");
     assert!(!out.stdout.contains("r20.x"), "{out:?}");
 }
+
+#[test]
+fn a_mean_of_no_values_is_div0_and_says_why() {
+    let text = r#"Workbook(
+    title: "t",
+    cells: {
+        "a.x": (missing: "not measured"),
+        "m": "mean(t.x)",
+        "n": "count(t.x)",
+        "top": "ifna(max(t.x), -1)",
+    },
+    tables: [Table(name: "t", rows: ["a"], columns: {"x": "row.x"})],
+)
+"#;
+    let sandbox = Sandbox::new();
+    sandbox.write("model.ron", text);
+    let out = sandbox
+        .flopsheet()
+        .args(["get", "model.ron", "m", "n", "top", "--format", "json"])
+        .run()
+        .workbook_errors()
+        .stderr_has("#DIV/0: division by zero in `m`")
+        .stderr_has(&location("model.ron", text, "\"mean(t.x)\""))
+        .stderr_has("a `mean` has no value to average");
+    let json = out.json();
+    assert_eq!(json["m"], "#DIV/0");
+    assert_eq!(json["n"], 0.0);
+    assert_eq!(json["top"], -1.0);
+}

@@ -74,7 +74,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
                 let Some(info) = workbook.cells.get(model.name(cell)) else {
                     continue;
                 };
-                let d = value_error(model, cell, info, e.kind);
+                let d = value_error(model, cell, info, e.kind, workbook.formula(info).unwrap_or(""));
                 let key = (
                     d.message.clone(),
                     d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -438,8 +438,10 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
 /// Precedents listed with their values under an error value.
 const MAX_VALUES_SHOWN: usize = 6;
 
-fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind) -> Diagnostic {
+fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind, formula: &str) -> Diagnostic {
     let help = match kind {
+        // `mean` of a column with no number in it (every row missing) divides by zero too.
+        ErrorKind::DivZero if formula.contains("mean(") => "a divisor in this formula is zero, or a `mean` has no value to average (every row of its column is missing, or it has no rows): guard it, e.g. `if(count(t.x) == 0, 0, mean(t.x))`",
         ErrorKind::DivZero => "a divisor in this formula is zero: change the input, or guard the division, e.g. `if(d == 0, 0, n / d)`",
         _ => "the result overflowed or is undefined (e.g. the square root or log of a negative number): check the values it reads",
     };

@@ -645,6 +645,11 @@ impl Resolver {
                 let field = |f: &str| pack.spans.value(&["values", key, f]);
                 crate::units::validate(&self.units, notes, pack.file, field, &mut self.diagnostics);
             }
+            if let Some(text) = cell.formula.as_deref() {
+                if self.aggregate_in_pack(text, pack.file, site.span()) {
+                    continue;
+                }
+            }
             self.cell(
                 &format!("{id}.{key}"),
                 cell.clone(),
@@ -729,6 +734,28 @@ impl Resolver {
             site: Site::new(file, key, Some(formula_span)),
         };
         self.functions.insert(name.to_string(), (def, info));
+    }
+
+    /// Refuses a pack formula that aggregates (`sum(t.x)`): aggregates read the columns of a
+    /// workbook's tables, which a pack does not know (`min` and `max` of numbers are fine).
+    fn aggregate_in_pack(&mut self, text: &str, file: FileId, span: Range<usize>) -> bool {
+        let Ok(expr) = formula::parse(text) else { return false };
+        let mut found = None;
+        expr.for_each_call(&mut |name| {
+            if found.is_none() && matches!(name, "sum" | "mean" | "count" | "sumproduct") {
+                found = Some(name.to_string());
+            }
+        });
+        let Some(name) = found else { return false };
+        self.diagnostics.push(
+            Diagnostic::error()
+                .with_message(format!("a pack cannot call `{name}`: aggregates read the columns of a workbook's tables"))
+                .with_labels(vec![primary(file, ident_span(text, span, &name), "in a pack")])
+                .with_notes(vec![format!(
+                    "help: aggregate in the workbook (`\"total\": \"{name}(TABLE.COLUMN)\"`), or write the pack's values out: `a + b + c`"
+                )]),
+        );
+        true
     }
 
     /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites
