@@ -62,6 +62,10 @@ pub enum Command {
     Check {
         #[command(flatten)]
         load: LoadArgs,
+        /// Also compare every estimate with its reference: exit 1 if any is outside its
+        /// tolerance (or cannot be compared).
+        #[arg(long)]
+        references: bool,
     },
     /// List the packs on the search path and where each comes from.
     Packs {
@@ -127,7 +131,8 @@ pub enum Command {
     /// Goal seek: the value of an input that brings a cell to a target.
     Solve {
         workbook: String,
-        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell).
+        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell, or
+        /// be `reference`: NAME's own reference value).
         #[arg(long)]
         target: String,
         /// The input to change.

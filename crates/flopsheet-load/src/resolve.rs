@@ -7,6 +7,7 @@
 
 use crate::cells::Cells;
 use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawPack, RawTable, RawWorkbook};
+use crate::references::{take_reference, RefSpans, Reference};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
@@ -130,6 +131,9 @@ pub enum Origin {
     Workbook,
     Pack(String),
     Table(TableCell),
+    /// The hidden cell holding the reference value of the cell named here (see
+    /// [`crate::references`]).
+    Reference(String),
 }
 
 /// Where a table's cell comes from: `TABLE.ROW.COLUMN`.
@@ -204,6 +208,8 @@ pub struct Workbook {
     pub scenarios: Vec<Scenario>,
     /// The pack functions, by name: where each is written, for diagnostics.
     pub functions: IndexMap<String, FunctionInfo>,
+    /// The references written beside cells, by the name of the cell (the estimate).
+    pub references: IndexMap<String, Reference>,
 }
 
 impl Workbook {
@@ -225,6 +231,11 @@ impl Workbook {
             note: None,
             layout: Layout::Cells(own),
         })
+    }
+
+    /// The reference written beside the cell `name`, if any.
+    pub fn reference(&self, name: &str) -> Option<&Reference> {
+        self.references.get(name)
     }
 
     /// A formula cell's formula as written; `None` for an input.
@@ -295,7 +306,7 @@ pub struct Resolved {
 /// model being built, so its formulas are not parsed here (they are, a chunk at a time, as
 /// the model compiles them) and it repeats no name.
 #[derive(Debug, Clone)]
-enum Pending {
+pub(crate) enum Pending {
     Input(f64),
     /// Parsed when resolved, slots bound: a pack's or a table's formula, or one that is just
     /// a name (its cell takes that name's unit).
@@ -357,13 +368,14 @@ fn unparsed(text: &str) -> Expr {
 const CHECK_BATCH: usize = 1 << 14;
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
-struct Resolver {
-    cells: Cells,
+pub(crate) struct Resolver {
+    pub(crate) cells: Cells,
     bodies: Vec<Pending>,
     /// Every source file's text, by file id.
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
-    diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) references: IndexMap<String, Reference>,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -402,6 +414,7 @@ pub fn resolve(
         texts: sources.texts(),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
+        references: IndexMap::new(),
     };
     for pack in packs {
         r.pack(pack);
@@ -411,7 +424,7 @@ pub fn resolve(
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     // Taken, not borrowed: the raw cells are gone before the formulas are checked.
     let (names, cells) = std::mem::take(&mut raw.cells).into_parts();
-    for (at, cell) in cells.enumerate() {
+    for (at, mut cell) in cells.enumerate() {
         let name = names.get(at);
         let entry = match entries.next() {
             Some(e) if e.name() == name => Some(e),
@@ -428,7 +441,12 @@ pub fn resolve(
             r.diagnostics.push(invalid_name(name, file, key));
             continue;
         }
+        let reference = take_reference(&mut cell.notes);
         r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
+        if let Some(reference) = reference {
+            let spans = RefSpans::of(entry.and_then(|e| e.get(&["reference"])));
+            r.reference(name, &reference, file, &spans, |_| {});
+        }
     }
     drop(names);
     r.check_later();
@@ -456,6 +474,7 @@ pub fn resolve(
         }
     }
     inherit_units(&mut r.cells, &r.bodies);
+    crate::references::inherit_sources(&mut r.references, &r.cells, &r.bodies);
     let functions = std::mem::take(&mut r.functions);
     let workbook = Workbook {
         title: raw.title.clone(),
@@ -490,6 +509,7 @@ pub fn resolve(
             .iter()
             .map(|(name, (_, info))| (name.clone(), info.clone()))
             .collect(),
+        references: std::mem::take(&mut r.references),
     };
     Ok(Resolved {
         workbook,
@@ -519,14 +539,14 @@ impl Resolver {
                 .value(&["values", key, "formula"])
                 .or_else(|| pack.spans.value(&["values", key]));
             let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
-            self.cell(
-                &format!("{id}.{key}"),
-                cell.clone(),
-                site,
-                Origin::Pack(id.clone()),
-                Parse::Now,
-                qualify,
-            );
+            let mut cell = cell.clone();
+            let reference = take_reference(&mut cell.notes);
+            let name = format!("{id}.{key}");
+            self.cell(&name, cell, site, Origin::Pack(id.clone()), Parse::Now, qualify);
+            if let Some(reference) = reference {
+                let spans = RefSpans::of(pack.spans.entry(&["values", key, "reference"]));
+                self.reference(&name, &reference, pack.file, &spans, qualify);
+            }
         }
         for (name, function) in &pack.raw.functions {
             let key = pack.spans.key(&["functions", name]).unwrap_or(0..0);
@@ -615,7 +635,7 @@ impl Resolver {
 
     /// Adds a cell defined by `body` (with `formula`, as written, if it is a formula), unless
     /// its name is taken or it is an input that is not a finite number.
-    fn add(
+    pub(crate) fn add(
         &mut self,
         name: &str,
         notes: Option<Box<Notes>>,
@@ -676,7 +696,7 @@ impl Resolver {
     }
 
     /// The expression of a formula, or `None` with a diagnostic.
-    fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
+    pub(crate) fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
         match formula::parse(text) {
             Ok(expr) => Some(expr),
             Err(err) => {
@@ -742,7 +762,9 @@ impl Resolver {
         }
         let layout = match (&table.rows, &table.columns, &table.cells) {
             (Some(rows), Some(columns), None) => {
-                self.row_table(table, rows, columns, file, &at, packs);
+                let reference_at =
+                    |column: &str| RefSpans::of(spans.entry(&["tables", i.as_str(), "columns", column, "reference"]));
+                self.row_table(table, rows, columns, file, &at, &reference_at, packs);
                 Layout::Rows {
                     rows: rows.clone(),
                     columns: columns.keys().cloned().collect(),
@@ -776,6 +798,7 @@ impl Resolver {
         columns: &IndexMap<String, RawCell>,
         file: FileId,
         at: &dyn Fn(&[&str]) -> Range<usize>,
+        reference_at: &dyn Fn(&str) -> RefSpans,
         packs: &[&str],
     ) {
         // Every group of cells (`two_stage` of `two_stage.words`), once: a table may have
@@ -844,6 +867,17 @@ impl Resolver {
                 }
                 _ => None,
             };
+            // A column's reference is checked and parsed once, like its formula.
+            let mut cell = cell.clone();
+            let reference = take_reference(&mut cell.notes);
+            let reference_spans = reference.as_ref().map(|_| reference_at(column));
+            let reference_body = match (&reference, &reference_spans) {
+                (Some(raw), Some(spans)) => match self.reference_body(raw, file, spans) {
+                    Some(body) => Some(body),
+                    None => continue,
+                },
+                _ => None,
+            };
             for row in rows {
                 let name = table_cell_name(&table.name, row, column);
                 let origin = Origin::Table(TableCell {
@@ -866,6 +900,9 @@ impl Resolver {
                     parsed.clone().map_or(Parse::Now, Parse::Done),
                     rewrite,
                 );
+                if let (Some(raw), Some(spans), Some(body)) = (&reference, &reference_spans, &reference_body) {
+                    self.add_reference(&name, raw, body.clone(), file, spans, rewrite);
+                }
             }
         }
     }

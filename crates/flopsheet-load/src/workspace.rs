@@ -380,7 +380,14 @@ impl Workspace {
     pub fn unknown(&self, name: &str) -> UnknownCell {
         UnknownCell {
             name: name.to_string(),
-            suggestions: closest(name, self.workbook.cells.keys()),
+            // A reference's hidden cell (`x@reference`) is no name to suggest.
+            suggestions: closest(
+                name,
+                self.workbook
+                    .cells
+                    .keys()
+                    .filter(|k| !k.ends_with(crate::references::SUFFIX)),
+            ),
         }
     }
 }
