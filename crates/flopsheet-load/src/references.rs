@@ -110,21 +110,30 @@ impl Resolver {
         spans: &RefSpans,
         rewrite: impl FnMut(&mut formula::Ident),
     ) {
-        if let Some(body) = self.reference_body(raw, file, spans) {
+        if let Some(body) = self.reference_body(cell, raw, file, spans) {
             self.add_reference(cell, raw, body, file, spans, rewrite);
         }
     }
 
     /// Checks a reference: exactly one of `value` and `formula`, a finite value, a formula
     /// that parses, a tolerance that is a fraction ≥ 0. `None` with a diagnostic otherwise.
-    pub(crate) fn reference_body(&mut self, raw: &RawReference, file: FileId, spans: &RefSpans) -> Option<RefBody> {
+    /// `of` names the cell (or the table column) in messages.
+    pub(crate) fn reference_body(
+        &mut self,
+        of: &str,
+        raw: &RawReference,
+        file: FileId,
+        spans: &RefSpans,
+    ) -> Option<RefBody> {
         let mut ok = true;
         if let Some(tolerance) = raw.tolerance {
             if !(tolerance.is_finite() && tolerance >= 0.0) {
                 let span = spans.tolerance.clone().unwrap_or(spans.field.clone());
                 self.diagnostics.push(
                     Diagnostic::error()
-                        .with_message(format!("the tolerance {tolerance} is not a fraction of 0 or more"))
+                        .with_message(format!(
+                            "the tolerance of the reference of `{of}` is {tolerance}, not a fraction of 0 or more"
+                        ))
                         .with_labels(vec![primary(file, span, "this tolerance")])
                         .with_notes(vec![
                             "help: a tolerance is relative: `tolerance: 0.15` accepts an estimate within ±15% of the reference; leave it out to show the reference without checking it".into(),
@@ -138,7 +147,7 @@ impl Resolver {
             (Some(_), None) => {
                 self.diagnostics.push(
                     Diagnostic::error()
-                        .with_message("the reference value is not a finite number")
+                        .with_message(format!("the reference of `{of}` is not a finite number"))
                         .with_labels(vec![primary(file, spans.field.clone(), "this reference")])
                         .with_notes(vec![
                             "help: a reference is a finite number, e.g. `value: 30.84e6`".into()
@@ -158,7 +167,7 @@ impl Resolver {
                 };
                 self.diagnostics.push(
                     Diagnostic::error()
-                        .with_message(format!("the reference has {what}"))
+                        .with_message(format!("the reference of `{of}` has {what}"))
                         .with_labels(vec![primary(file, spans.field.clone(), "this reference")])
                         .with_notes(vec![
                             "help: give exactly one: `value: 30.84e6` for a published figure, `formula: \"row.reported_gpu_hours\"` to compute it".into(),

@@ -872,7 +872,7 @@ impl Resolver {
             let reference = take_reference(&mut cell.notes);
             let reference_spans = reference.as_ref().map(|_| reference_at(column));
             let reference_body = match (&reference, &reference_spans) {
-                (Some(raw), Some(spans)) => match self.reference_body(raw, file, spans) {
+                (Some(raw), Some(spans)) => match self.reference_body(column, raw, file, spans) {
                     Some(body) => Some(body),
                     None => continue,
                 },
