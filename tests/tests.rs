@@ -6,6 +6,7 @@
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
+//! - `references`: published figures beside estimates: show, check --references, solve to one;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
 //! - `untrusted`: packs, pack ids and slots cannot reach outside the plugin search path;
@@ -20,6 +21,7 @@ mod cli;
 mod invalid;
 mod plugins;
 mod properties;
+mod references;
 mod untouched;
 mod untrusted;
 mod watch;
