@@ -764,7 +764,11 @@ impl Resolver {
             (Some(rows), Some(columns), None) => {
                 let reference_at =
                     |column: &str| RefSpans::of(spans.entry(&["tables", i.as_str(), "columns", column, "reference"]));
-                self.row_table(table, rows, columns, file, &at, &reference_at, packs);
+                let spans = TableSpans {
+                    at: &at,
+                    reference: &reference_at,
+                };
+                self.row_table(table, rows, columns, file, &spans, packs);
                 Layout::Rows {
                     rows: rows.clone(),
                     columns: columns.keys().cloned().collect(),
@@ -797,10 +801,10 @@ impl Resolver {
         rows: &[String],
         columns: &IndexMap<String, RawCell>,
         file: FileId,
-        at: &dyn Fn(&[&str]) -> Range<usize>,
-        reference_at: &dyn Fn(&str) -> RefSpans,
+        spans: &TableSpans<'_>,
         packs: &[&str],
     ) {
+        let at = spans.at;
         // Every group of cells (`two_stage` of `two_stage.words`), once: a table may have
         // thousands of rows, and the workbook thousands of cells.
         let known: std::collections::HashSet<&str> = self
@@ -870,7 +874,7 @@ impl Resolver {
             // A column's reference is checked and parsed once, like its formula.
             let mut cell = cell.clone();
             let reference = take_reference(&mut cell.notes);
-            let reference_spans = reference.as_ref().map(|_| reference_at(column));
+            let reference_spans = reference.as_ref().map(|_| (spans.reference)(column));
             let reference_body = match (&reference, &reference_spans) {
                 (Some(raw), Some(spans)) => match self.reference_body(column, raw, file, spans) {
                     Some(body) => Some(body),
@@ -965,6 +969,13 @@ impl Resolver {
             }
         }
     }
+}
+
+/// Where the parts of a table are written: a value by its path below the table, and the
+/// `reference` field of a column.
+struct TableSpans<'a> {
+    at: &'a dyn Fn(&[&str]) -> Range<usize>,
+    reference: &'a dyn Fn(&str) -> RefSpans,
 }
 
 /// Names read through a slot (`hardware.peak_flops_bf16`) read the pack in the slot.

@@ -167,8 +167,11 @@ pub fn render(ws: &Workspace, tables: &[Cow<'_, Table>], format: Format, style: 
     }
 }
 
+/// A table's rows: each row's label and its cells.
+type Rows<'a> = Vec<(String, Vec<Entry<'a>>)>;
+
 /// A row table's cells, row by row.
-fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
+fn rows<'a>(ws: &'a Workspace, table: &Table) -> Rows<'a> {
     match &table.layout {
         Layout::Rows { rows, columns } => rows
             .iter()
@@ -258,7 +261,7 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
 /// has a reference, `reference,difference,tolerance,source,date` after them (empty for a
 /// cell without one; the difference empty where it is undefined).
 fn csv(ws: &Workspace, tables: &[Cow<'_, Table>]) -> String {
-    let all: Vec<(&Table, Vec<(String, Vec<Entry<'_>>)>)> = tables.iter().map(|t| (&**t, rows(ws, t))).collect();
+    let all: Vec<(&Table, Rows<'_>)> = tables.iter().map(|t| (&**t, rows(ws, t))).collect();
     let referenced = all
         .iter()
         .flat_map(|(_, rows)| rows.iter().flat_map(|(_, entries)| entries))
