@@ -2,7 +2,7 @@
 //! column, shown with the difference, checked against its tolerance by `check --references`,
 //! and met by `solve --target NAME=reference`; every figure here is computed by hand.
 
-use crate::util::{expect_exact, location, Sandbox};
+use crate::util::{expect_exact, location, Out, Sandbox};
 use flopsheet_load::{LoadOptions, Trial, Verdict, WorkbookSource, Workspace};
 
 /// Llama 3.1 405B: parameters and training tokens, and the GPU-hours its model card reports.
@@ -65,16 +65,22 @@ fn sandbox(workbook_text: &str) -> Sandbox {
     sandbox
 }
 
+/// `flopsheet ARGS` run in the sandbox.
+#[track_caller]
+fn run(s: &Sandbox, args: &[&str]) -> Out {
+    s.flopsheet().args(args).run()
+}
+
 #[test]
 fn check_passes_within_the_tolerance_and_counts_the_unchecked() {
     let s = sandbox(&workbook(", tolerance: 0.15"));
-    let out = s.flopsheet().args(["check", "model.ron", "--references"]).run().clean();
+    let out = run(&s, &["check", "model.ron", "--references"]).clean();
     assert_eq!(
         out.stdout,
         "model.ron: ok (7 cells, 1 packs, 1 tables)\n1 reference within tolerance, 1 not checked\n"
     );
     // Without the flag, references are not compared.
-    let plain = s.flopsheet().args(["check", "model.ron"]).run().clean();
+    let plain = run(&s, &["check", "model.ron"]).clean();
     assert_eq!(plain.stdout, "model.ron: ok (7 cells, 1 packs, 1 tables)\n");
 }
 
@@ -82,11 +88,7 @@ fn check_passes_within_the_tolerance_and_counts_the_unchecked() {
 fn check_fails_outside_the_tolerance_naming_where_the_reference_is() {
     let text = workbook(", tolerance: 0.1");
     let s = sandbox(&text);
-    let out = s
-        .flopsheet()
-        .args(["--color", "never", "check", "model.ron", "--references"])
-        .run()
-        .failure();
+    let out = run(&s, &["--color", "never", "check", "model.ron", "--references"]).failure();
     let at = location("model.ron", &text, "reference: (value: 30.84e6");
     assert_eq!(
         out.stderr,
@@ -97,9 +99,7 @@ fn check_fails_outside_the_tolerance_naming_where_the_reference_is() {
     // A higher MFU brings the estimate within 10% (−1.4% at 35%), and the check passes.
     let difference = gpu_hours(PARAMS, TOKENS, 0.35) / REPORTED - 1.0;
     assert!(difference.abs() < 0.1, "{difference}");
-    s.flopsheet()
-        .args(["check", "model.ron", "--references", "--set", "mfu=35%"])
-        .run()
+    run(&s, &["check", "model.ron", "--references", "--set", "mfu=35%"])
         .clean()
         .stdout_has("1 reference within tolerance, 1 not checked");
 }
@@ -107,30 +107,13 @@ fn check_fails_outside_the_tolerance_naming_where_the_reference_is() {
 #[test]
 fn show_prints_the_reference_and_the_difference_beside_the_value() {
     let s = sandbox(&workbook(", tolerance: 0.15"));
-    let out = s
-        .flopsheet()
-        .args(["show", "model.ron", "--width", "120"])
-        .run()
-        .clean();
-    assert!(
-        out.stdout
-            .contains("│ cell      ┆ value        ┆ reference    ┆ difference ┆ note │"),
-        "{out:?}"
-    );
-    assert!(
-        out.stdout
-            .contains("│ gpu_hours ┆ 26,617,796 h ┆ 30,840,000 h ┆     \u{2212}13.7% ┆      │"),
-        "{out:?}"
-    );
-    assert!(
-        out.stdout
-            .contains("│ mfu_guess ┆          38% ┆          40% ┆      \u{2212}5.0% ┆      │"),
-        "{out:?}"
-    );
+    run(&s, &["show", "model.ron", "--width", "120"])
+        .clean()
+        .stdout_has("│ cell      ┆ value        ┆ reference    ┆ difference ┆ note │")
+        .stdout_has("│ gpu_hours ┆ 26,617,796 h ┆ 30,840,000 h ┆     \u{2212}13.7% ┆      │")
+        .stdout_has("│ mfu_guess ┆          38% ┆          40% ┆      \u{2212}5.0% ┆      │");
     // Markdown carries them too.
-    s.flopsheet()
-        .args(["show", "model.ron", "--format", "markdown"])
-        .run()
+    run(&s, &["show", "model.ron", "--format", "markdown"])
         .clean()
         .stdout_has("| cell      | value        | reference    | difference | note |");
 }
@@ -138,12 +121,7 @@ fn show_prints_the_reference_and_the_difference_beside_the_value() {
 #[test]
 fn json_and_csv_carry_the_reference_the_difference_and_what_it_cites() {
     let s = sandbox(&workbook(", tolerance: 0.15"));
-    let json = s
-        .flopsheet()
-        .args(["show", "model.ron", "--format", "json"])
-        .run()
-        .clean()
-        .json();
+    let json = run(&s, &["show", "model.ron", "--format", "json"]).clean().json();
     let rows = json["tables"][0]["rows"].as_array().unwrap();
     assert!(rows[0].get("references").is_none(), "mfu has no reference: {}", rows[0]);
     let gpu = &rows[1]["references"]["value"];
@@ -160,12 +138,7 @@ fn json_and_csv_carry_the_reference_the_difference_and_what_it_cites() {
     assert_eq!(guess["status"], "not checked");
     expect_exact(guess["difference"].as_f64().unwrap(), 0.38 / 0.4 - 1.0);
 
-    let csv = s
-        .flopsheet()
-        .args(["show", "model.ron", "--format", "csv"])
-        .run()
-        .clean()
-        .stdout;
+    let csv = run(&s, &["show", "model.ron", "--format", "csv"]).clean().stdout;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -184,10 +157,7 @@ fn json_and_csv_carry_the_reference_the_difference_and_what_it_cites() {
 #[test]
 fn set_moves_the_difference_and_the_reference_follows_the_cells_it_reads() {
     let s = sandbox(&workbook(", tolerance: 0.15"));
-    let json = s
-        .flopsheet()
-        .args(["show", "model.ron", "--format", "json", "--set", "mfu=0.5"])
-        .run()
+    let json = run(&s, &["show", "model.ron", "--format", "json", "--set", "mfu=0.5"])
         .clean()
         .json();
     let gpu = &json["tables"][0]["rows"][1]["references"]["value"];
@@ -217,27 +187,11 @@ const ROWS: &str = r#"Workbook(
 #[test]
 fn a_row_table_reads_each_rows_reference_from_its_pack() {
     let s = sandbox(ROWS);
-    let out = s
-        .flopsheet()
-        .args(["show", "model.ron", "--width", "120"])
-        .run()
-        .clean();
-    assert!(
-        out.stdout
-            .contains("│             ┆ flops        ┆ gpu_hours    ┆ gpu_hours ref ┆ gpu_hours Δ │"),
-        "{out:?}"
-    );
-    assert!(
-        out.stdout
-            .contains("│ llama3_70b  ┆ 6.30e24 FLOP ┆  4,423,660 h ┆   7,000,000 h ┆      \u{2212}36.8% │"),
-        "{out:?}"
-    );
-    let json = s
-        .flopsheet()
-        .args(["show", "model.ron", "--format", "json"])
-        .run()
+    run(&s, &["show", "model.ron", "--width", "120"])
         .clean()
-        .json();
+        .stdout_has("│             ┆ flops        ┆ gpu_hours    ┆ gpu_hours ref ┆ gpu_hours Δ │")
+        .stdout_has("│ llama3_70b  ┆ 6.30e24 FLOP ┆  4,423,660 h ┆   7,000,000 h ┆      \u{2212}36.8% │");
+    let json = run(&s, &["show", "model.ron", "--format", "json"]).clean().json();
     let rows = json["tables"][0]["rows"].as_array().unwrap();
     for (row, params, tokens, reported, status) in [
         (&rows[0], PARAMS, TOKENS, REPORTED, "within"),
@@ -253,11 +207,7 @@ fn a_row_table_reads_each_rows_reference_from_its_pack() {
         assert_eq!(r["source"], "Llama 3.1 model card");
         assert!(row["references"].get("flops").is_none());
     }
-    let out = s
-        .flopsheet()
-        .args(["--color", "never", "check", "model.ron", "--references"])
-        .run()
-        .failure();
+    let out = run(&s, &["--color", "never", "check", "model.ron", "--references"]).failure();
     let at = location("model.ron", ROWS, "reference: (formula");
     out.stderr_has(&format!("  {at}: `runs.llama3_70b.gpu_hours` is outside its tolerance: estimate 4,423,660 h, reference 7,000,000 h (Llama 3.1 model card, 2024-07), difference \u{2212}36.8%, tolerance ±20%\n"))
         .stderr_has("1 reference within tolerance, 1 failed, 0 not checked\n")
@@ -267,9 +217,9 @@ fn a_row_table_reads_each_rows_reference_from_its_pack() {
 #[test]
 fn solve_calibrates_an_input_to_meet_the_reference() {
     let s = sandbox(&workbook(", tolerance: 0.15"));
-    let json = s
-        .flopsheet()
-        .args([
+    let json = run(
+        &s,
+        &[
             "solve",
             "model.ron",
             "--target",
@@ -278,20 +228,16 @@ fn solve_calibrates_an_input_to_meet_the_reference() {
             "mfu",
             "--format",
             "json",
-        ])
-        .run()
-        .clean()
-        .json();
+        ],
+    )
+    .clean()
+    .json();
     // 6 N D / (peak · mfu · 3600) = reported  ⇒  mfu = 6 N D / (peak · 3600 · reported).
     let want = 6.0 * PARAMS * TOKENS / (H100_BF16 * 3600.0 * REPORTED);
     expect_exact(json["rows"][0]["value"].as_f64().unwrap(), want);
     expect_exact(json["rows"][1]["value"].as_f64().unwrap(), REPORTED);
     // A cell without a reference says so.
-    let out = s
-        .flopsheet()
-        .args(["solve", "model.ron", "--target", "mfu=reference", "--by", "peak"])
-        .run()
-        .failure();
+    let out = run(&s, &["solve", "model.ron", "--target", "mfu=reference", "--by", "peak"]).failure();
     out.stderr_has("error: `mfu` has no reference to solve to\nhelp: ");
 }
 
@@ -299,14 +245,12 @@ fn solve_calibrates_an_input_to_meet_the_reference() {
 fn explain_shows_the_reference_its_source_tolerance_and_difference() {
     let text = workbook(", tolerance: 0.15");
     let s = sandbox(&text);
-    let out = s.flopsheet().args(["explain", "model.ron", "gpu_hours"]).run().clean();
+    let out = run(&s, &["explain", "model.ron", "gpu_hours"]).clean();
     let at = location("model.ron", &text, "reference: (value: 30.84e6");
     out.stdout_has(&format!(
         "  reference: 30,840,000 h  (30840000)\n    source: Llama 3.1 model card (2024-07)\n    tolerance: ±15%\n    difference: \u{2212}13.7% (within tolerance)\n    written at {at}\n"
     ));
-    s.flopsheet()
-        .args(["explain", "model.ron", "mfu_guess"])
-        .run()
+    run(&s, &["explain", "model.ron", "mfu_guess"])
         .clean()
         .stdout_has("    tolerance: none (shown, not checked by `check --references`)\n    difference: \u{2212}5.0%\n");
 }
@@ -322,17 +266,13 @@ fn an_error_value_or_a_zero_reference_is_explained() {
     },
 )"#;
     let s = sandbox(text);
-    let out = s
-        .flopsheet()
-        .args(["--color", "never", "check", "model.ron", "--references"])
-        .run()
-        .workbook_errors();
+    let out = run(&s, &["--color", "never", "check", "model.ron", "--references"]).workbook_errors();
     let at = location("model.ron", text, "reference: (value: 2");
     out.stderr_has(&format!(
         "  {at}: `broken`: the estimate is #DIV/0 (division by zero), so it cannot be compared with its reference: estimate #DIV/0, reference 2, tolerance ±10%\n"
     ));
     // A reference of 0 has no relative difference: shown as `—`, with why under the table.
-    let shown = s.flopsheet().args(["show", "model.ron"]).run().workbook_errors();
+    let shown = run(&s, &["show", "model.ron"]).workbook_errors();
     shown.stdout_has("small: no difference, the reference is 0, and a difference relative to 0 is undefined");
 }
 

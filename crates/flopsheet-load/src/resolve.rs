@@ -960,7 +960,9 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let suggestions = closest(name, self.cells.keys());
+                    // A reference's hidden cell is no name to suggest.
+                    let visible = self.cells.keys().filter(|k| !k.ends_with(crate::references::SUFFIX));
+                    let suggestions = closest(name, visible);
                     self.diagnostics.push(with_suggestions(
                         Diagnostic::error().with_message(format!("--set {name}=...: no cell is named `{name}`")),
                         &suggestions,
