@@ -312,3 +312,33 @@ fn a_reference_is_live_through_trials_and_reloads() {
     assert_eq!(after.value.as_num(), Some(4.4e6));
     assert_eq!(after.verdict, Verdict::Within);
 }
+
+/// A reference read through a slot reads the pack in the slot, `--slot` included.
+#[test]
+fn a_reference_follows_the_pack_in_a_slot() {
+    let s = sandbox(
+        r#"Workbook(
+    title: "GPU-hours of the model in the slot",
+    packs: [],
+    slots: {"model": "llama3_405b"},
+    cells: {
+        "mfu": (value: 0.4, unit: "%"),
+        "gpu_hours": (formula: "6 * model.params * model.train_tokens / (989e12 * mfu) / 3600", unit: "h",
+            reference: "model.reported_gpu_hours"),
+    },
+)"#,
+    );
+    let json = run(
+        &s,
+        &["show", "model.ron", "--format", "json", "--slot", "model=llama3_70b"],
+    )
+    .clean()
+    .json();
+    let r = &json["tables"][0]["rows"][1]["references"]["value"];
+    assert_eq!(r["reference"].as_f64(), Some(7.0e6));
+    expect_exact(
+        r["difference"].as_f64().unwrap(),
+        gpu_hours(70e9, 15e12, 0.4) / 7.0e6 - 1.0,
+    );
+    assert_eq!(r["source"], "Llama 3.1 model card");
+}
