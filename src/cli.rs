@@ -79,6 +79,10 @@ pub enum Command {
         /// `json`: the diagnostics as a JSON array (file, line, column, message, help, labels).
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// Also compare every estimate with its reference: exit 1 if any is outside its
+        /// tolerance (or cannot be compared).
+        #[arg(long)]
+        references: bool,
     },
     /// List the packs on the search path and where each comes from.
     #[command(after_help = "Examples:\n  flopsheet packs\n  flopsheet packs --values --plugins my_plugins")]
@@ -213,7 +217,8 @@ pub enum Command {
     Solve {
         /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
-        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell).
+        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell, or
+        /// be `reference`: NAME's own reference value).
         #[arg(long)]
         target: String,
         /// The input to change.

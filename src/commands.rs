@@ -74,8 +74,12 @@ fn dispatch(command: Command, color: bool) -> Run {
             name,
             options,
         } => explain(&workbook, &name, &options, color),
-        Command::Check { load, format } => match format {
-            CheckFormat::Text => check(load.workbook.as_deref(), &load.options, color),
+        Command::Check {
+            load,
+            format,
+            references,
+        } => match format {
+            CheckFormat::Text => check(load.workbook.as_deref(), &load.options, references, color),
             CheckFormat::Json => check_json(load.workbook.as_deref(), &load.options),
         },
         Command::Packs { values, dir, options } => packs(values, dir, &options),
@@ -293,17 +297,23 @@ fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Run {
     Ok(finish(&ws, text, color))
 }
 
-fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Run {
+fn check(workbook: Option<&str>, options: &PackArgs, references: bool, color: bool) -> Run {
     let ws = load(workbook, options, color)?;
     let mut outcome = finish(&ws, String::new(), color);
     if outcome.code == 0 {
         outcome.stdout = format!(
             "{}: ok ({} cells, {} packs, {} tables)\n",
             ws.source().display(),
-            ws.model.len(),
+            // A reference's hidden cell is not one the user wrote.
+            ws.model.len() - ws.workbook.references.len(),
             ws.workbook.packs.len(),
             ws.workbook.tables.len()
         );
+    }
+    // Compared even when the workbook has errors: an estimate that is an error value is
+    // a failed reference too, and says so.
+    if references {
+        crate::references::check(&ws, &mut outcome);
     }
     Ok(outcome)
 }

@@ -458,9 +458,11 @@ pub fn solve(
     };
     let target_name = target_name.trim().to_string();
     check_names(&ws, std::slice::from_ref(&target_name))?;
-    // The goal is a number, or the name of a cell whose value it takes.
+    // The goal is a number, the target's own reference, or the name of a cell whose value
+    // it takes (a cell named `reference` still can be, for a target without a reference).
     let goal = match parse_number(goal) {
         Some(g) => g,
+        None if goal.trim() == "reference" => crate::references::goal(&ws, &target_name)?,
         None => match ws.value(goal.trim()) {
             Ok(Value::Num(g)) => g,
             Ok(Value::Err(e)) => {

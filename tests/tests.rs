@@ -11,6 +11,7 @@
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
 //! - `missing`: values declared missing (`#N/A`), `isna` and `ifna`, from the command line;
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
+//! - `references`: published figures beside estimates: show, check --references, solve to one;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
 //! - `untouched`: no command modifies a workbook or a pack;
 //! - `untrusted`: packs, pack ids and slots cannot reach outside the plugin search path;
@@ -30,6 +31,7 @@ mod missing;
 mod modern;
 mod plugins;
 mod properties;
+mod references;
 mod untouched;
 mod untrusted;
 mod watch;

@@ -95,6 +95,7 @@ const MAX_SUGGESTED: usize = 64;
 fn where_label(cell: &str, info: &CellInfo) -> String {
     match info.origin() {
         Origin::Table(t) => format!("in `{cell}` (row `{}`)", t.row),
+        Origin::Reference(estimate) => format!("in the reference of `{estimate}`"),
         _ => format!("in `{cell}`"),
     }
 }

@@ -8,6 +8,7 @@
 //! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
 //! - [`units`]: every `unit` parsed, every formula's unit inferred and checked;
+//! - [`references`]: published figures beside estimates, as hidden cells, and the comparison;
 //! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
 //! - [`workspace`]: the façade that runs them all, and reloads after an edit.
 //!
@@ -20,6 +21,7 @@ mod lex;
 pub mod memory;
 pub mod packs;
 pub mod raw;
+pub mod references;
 pub mod resolve;
 pub mod source;
 pub mod spans;
@@ -32,6 +34,7 @@ pub use cells::Cells;
 pub use checks::MAX_CELLS;
 pub use packs::{Level, SearchPath};
 pub use raw::Notes;
+pub use references::{Comparison, Problem, Reference, Summary, Verdict};
 pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, TableCell, Workbook};
 pub use source::{Diagnostic, Sources};
 pub use trial::{InputError, Trial};

@@ -302,8 +302,9 @@ impl<F> Default for Cell<F> {
     }
 }
 
-/// What a cell says about itself besides its value or formula: shown, never computed with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a cell says about itself besides its value or formula: shown, and its reference
+/// compared with it, never read by other formulas.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Notes {
     pub unit: Option<String>,
     /// The unit the value is shown in (`display: "USD/Mtoken"`), converted from `unit`.
@@ -314,6 +315,79 @@ pub struct Notes {
     /// Why the value is missing (`missing: "not published"`): the cell has no value, and
     /// holds `#N/A` until one is given (`--set`).
     pub missing: Option<String>,
+    /// A published or measured figure to compare the cell with. Kept here, in the box a
+    /// plain cell does not allocate, so that a cell without one costs nothing more.
+    pub reference: Option<RawReference>,
+}
+
+/// A published or measured figure beside an estimate, as written:
+/// `reference: 30.84e6`, `reference: "row.reported_gpu_hours"` (a formula, per row in a
+/// table), or the long form `(value: 30.84e6, source: "...", date: "2024-07", tolerance: 0.15)`
+/// / `(formula: "row.reported_gpu_hours", tolerance: 0.2)`. Checked by [`crate::references`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawReference {
+    pub value: Option<f64>,
+    pub formula: Option<String>,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    pub note: Option<String>,
+    /// A relative fraction: 0.15 is ±15%.
+    pub tolerance: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LongReference {
+    value: Option<f64>,
+    formula: Option<String>,
+    source: Option<String>,
+    date: Option<String>,
+    note: Option<String>,
+    tolerance: Option<f64>,
+}
+
+struct ReferenceVisitor;
+
+impl<'de> Visitor<'de> for ReferenceVisitor {
+    type Value = RawReference;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, a formula string, or `(value: ..., source: \"...\", tolerance: 0.15)`")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawReference, E> {
+        Ok(RawReference {
+            value: Some(v),
+            ..RawReference::default()
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawReference, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawReference, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawReference, E> {
+        Ok(RawReference {
+            formula: Some(v.to_string()),
+            ..RawReference::default()
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawReference, A::Error> {
+        let long = LongReference::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RawReference {
+            value: long.value,
+            formula: long.formula,
+            source: long.source,
+            date: long.date,
+            note: long.note,
+            tolerance: long.tolerance,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawReference {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReferenceVisitor)
+    }
 }
 
 impl Notes {
@@ -398,6 +472,7 @@ struct LongCell<F> {
     source: Option<String>,
     date: Option<String>,
     missing: Option<String>,
+    reference: Option<RawReference>,
 }
 
 impl<F> Cell<F> {
@@ -451,6 +526,7 @@ impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
             source: long.source,
             date: long.date,
             missing: long.missing,
+            reference: long.reference,
         };
         Ok(Cell {
             value: long.value,

@@ -7,6 +7,7 @@
 
 use crate::cells::Cells;
 use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawFunction, RawPack, RawTable, RawWorkbook};
+use crate::references::{take_reference, RefSpans, Reference};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
@@ -164,6 +165,9 @@ pub enum Origin {
     Workbook,
     Pack(String),
     Table(TableCell),
+    /// The hidden cell holding the reference value of the cell named here (see
+    /// [`crate::references`]).
+    Reference(String),
 }
 
 /// Where a table's cell comes from: `TABLE.ROW.COLUMN`.
@@ -247,6 +251,8 @@ pub struct Workbook {
     /// The unit each formula computes, where it is known (without literals that may carry
     /// a unit): what `explain` shows beside the declared one.
     pub inferred: HashMap<Box<str>, Box<str>>,
+    /// The references written beside cells, by the name of the cell (the estimate).
+    pub references: IndexMap<String, Reference>,
 }
 
 impl Workbook {
@@ -290,6 +296,11 @@ impl Workbook {
             }
         }
         out
+    }
+
+    /// The reference written beside the cell `name`, if any.
+    pub fn reference(&self, name: &str) -> Option<&Reference> {
+        self.references.get(name)
     }
 
     /// A formula cell's formula as written; `None` for an input.
@@ -362,7 +373,7 @@ pub struct Resolved {
 /// model being built, so its formulas are not parsed here (they are, a chunk at a time, as
 /// the model compiles them) and it repeats no name.
 #[derive(Debug, Clone)]
-enum Pending {
+pub(crate) enum Pending {
     Input(f64),
     /// An input declared missing: `#N/A` until given a value.
     Missing,
@@ -456,15 +467,16 @@ fn unparsed(text: &str) -> Expr {
 const CHECK_BATCH: usize = 1 << 14;
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
-struct Resolver {
-    cells: Cells,
+pub(crate) struct Resolver {
+    pub(crate) cells: Cells,
     bodies: Vec<Pending>,
     /// Every source file's text, by file id.
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
-    diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// Every unit string is checked against these as its cell is added.
     units: flopsheet_units::Registry,
+    pub(crate) references: IndexMap<String, Reference>,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -505,6 +517,7 @@ pub fn resolve(
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
         units: flopsheet_units::Registry::new(),
+        references: IndexMap::new(),
     };
     r.units = crate::units::registry(raw, file, spans, packs, &mut r.diagnostics);
     for pack in packs {
@@ -519,7 +532,7 @@ pub fn resolve(
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     // Taken, not borrowed: the raw cells are gone before the formulas are checked.
     let (names, cells) = std::mem::take(&mut raw.cells).into_parts();
-    for (at, cell) in cells.enumerate() {
+    for (at, mut cell) in cells.enumerate() {
         let name = names.get(at);
         let entry = match entries.next() {
             Some(e) if e.name() == name => Some(e),
@@ -540,7 +553,14 @@ pub fn resolve(
             let field = |f: &str| entry.and_then(|e| e.get(&[f])).map(|f| f.value());
             crate::units::validate(&r.units, notes, file, field, &mut r.diagnostics);
         }
+        let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+        let mut reference = take_reference(&mut cell.notes);
+        let spans = RefSpans::of(entry.and_then(|e| e.get(&["reference"])));
+        r.refuse_reference_on_missing(name, &mut reference, missing, file, &spans);
         r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
+        if let Some(reference) = reference {
+            r.reference(name, &reference, file, &spans, |_| {});
+        }
     }
     drop(names);
     r.check_later();
@@ -574,6 +594,7 @@ pub fn resolve(
         }
     }
     inherit_units(&mut r.cells, &r.bodies);
+    crate::references::inherit_sources(&mut r.references, &r.cells, &r.bodies);
     let functions = std::mem::take(&mut r.functions);
     let workbook = Workbook {
         title: raw.title.clone(),
@@ -612,6 +633,7 @@ pub fn resolve(
         correlations: Vec::new(),
         units: r.units,
         inferred: HashMap::new(),
+        references: std::mem::take(&mut r.references),
     };
     Ok(Resolved {
         workbook,
@@ -650,14 +672,16 @@ impl Resolver {
                     continue;
                 }
             }
-            self.cell(
-                &format!("{id}.{key}"),
-                cell.clone(),
-                site,
-                Origin::Pack(id.clone()),
-                Parse::Now,
-                qualify,
-            );
+            let mut cell = cell.clone();
+            let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+            let mut reference = take_reference(&mut cell.notes);
+            let name = format!("{id}.{key}");
+            let spans = RefSpans::of(pack.spans.entry(&["values", key, "reference"]));
+            self.refuse_reference_on_missing(&name, &mut reference, missing, pack.file, &spans);
+            self.cell(&name, cell, site, Origin::Pack(id.clone()), Parse::Now, qualify);
+            if let Some(reference) = reference {
+                self.reference(&name, &reference, pack.file, &spans, qualify);
+            }
         }
         for (name, function) in &pack.raw.functions {
             self.function(name, function, pack.file, &pack.spans, Some(id), qualify);
@@ -801,7 +825,7 @@ impl Resolver {
 
     /// Adds a cell defined by `body` (with `formula`, as written, if it is a formula), unless
     /// its name is taken or it is an input that is not a finite number.
-    fn add(
+    pub(crate) fn add(
         &mut self,
         name: &str,
         notes: Option<Box<Notes>>,
@@ -883,7 +907,7 @@ impl Resolver {
     }
 
     /// The expression of a formula, or `None` with a diagnostic.
-    fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
+    pub(crate) fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
         match formula::parse(text) {
             Ok(expr) => Some(expr),
             Err(err) => {
@@ -949,7 +973,13 @@ impl Resolver {
         }
         let layout = match (&table.rows, &table.columns, &table.cells) {
             (Some(rows), Some(columns), None) => {
-                self.row_table(table, rows, columns, file, &at, packs);
+                let reference_at =
+                    |column: &str| RefSpans::of(spans.entry(&["tables", i.as_str(), "columns", column, "reference"]));
+                let spans = TableSpans {
+                    at: &at,
+                    reference: &reference_at,
+                };
+                self.row_table(table, rows, columns, file, &spans, packs);
                 Layout::Rows {
                     rows: rows.clone(),
                     columns: columns.keys().cloned().collect(),
@@ -982,9 +1012,10 @@ impl Resolver {
         rows: &[String],
         columns: &IndexMap<String, RawCell>,
         file: FileId,
-        at: &dyn Fn(&[&str]) -> Range<usize>,
+        spans: &TableSpans<'_>,
         packs: &[&str],
     ) {
+        let at = spans.at;
         // Every group of cells (`two_stage` of `two_stage.words`), once: a table may have
         // thousands of rows, and the workbook thousands of cells.
         let known: std::collections::HashSet<&str> = self
@@ -1055,6 +1086,22 @@ impl Resolver {
                 }
                 _ => None,
             };
+            // A column's reference is checked and parsed once, like its formula.
+            let mut cell = cell.clone();
+            let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+            let mut reference = take_reference(&mut cell.notes);
+            if missing && reference.is_some() {
+                let qualified = format!("{}.{column}", table.name);
+                self.refuse_reference_on_missing(&qualified, &mut reference, missing, file, &(spans.reference)(column));
+            }
+            let reference_spans = reference.as_ref().map(|_| (spans.reference)(column));
+            let reference_body = match (&reference, &reference_spans) {
+                (Some(raw), Some(spans)) => match self.reference_body(column, raw, file, spans) {
+                    Some(body) => Some(body),
+                    None => continue,
+                },
+                _ => None,
+            };
             for row in rows {
                 let name = table_cell_name(&table.name, row, column);
                 let origin = Origin::Table(TableCell {
@@ -1084,6 +1131,9 @@ impl Resolver {
                     parsed.clone().map_or(Parse::Now, Parse::Done),
                     rewrite,
                 );
+                if let (Some(raw), Some(spans), Some(body)) = (&reference, &reference_spans, &reference_body) {
+                    self.add_reference(&name, raw, body.clone(), file, spans, rewrite);
+                }
             }
         }
     }
@@ -1140,7 +1190,9 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let suggestions = closest(name, self.cells.keys());
+                    // A reference's hidden cell is no name to suggest.
+                    let visible = self.cells.keys().filter(|k| !k.ends_with(crate::references::SUFFIX));
+                    let suggestions = closest(name, visible);
                     self.diagnostics.push(with_suggestions(
                         Diagnostic::error().with_message(format!("--set {written}=...: no cell is named `{name}`")),
                         &suggestions,
@@ -1149,6 +1201,13 @@ impl Resolver {
             }
         }
     }
+}
+
+/// Where the parts of a table are written: a value by its path below the table, and the
+/// `reference` field of a column.
+struct TableSpans<'a> {
+    at: &'a dyn Fn(&[&str]) -> Range<usize>,
+    reference: &'a dyn Fn(&str) -> RefSpans,
 }
 
 /// Names read through a slot (`hardware.peak_flops_bf16`) read the pack in the slot.

@@ -408,7 +408,13 @@ impl Workspace {
 
     pub fn unknown(&self, name: &str) -> UnknownCell {
         let canonical = self.canonical(name);
-        let mut suggestions = closest(&canonical, self.workbook.cells.keys());
+        // A reference's hidden cell (`x@reference`) is no name to suggest.
+        let names = self
+            .workbook
+            .cells
+            .keys()
+            .filter(|k| !k.ends_with(crate::references::SUFFIX));
+        let mut suggestions = closest(&canonical, names);
         // `model.paramz` is told `model.params`, as the user wrote it, not `gpt3.params`.
         if let (Some((slot, _)), Some((pack, _))) = (name.split_once('.'), canonical.split_once('.')) {
             if slot != pack {

@@ -1,10 +1,10 @@
-//! `explain`: a cell's formula, its inputs with their sources, and the tree of precedents down
-//! to the pack values.
+//! `explain`: a cell's formula, its inputs with their sources, its reference (a published
+//! figure) and the difference from it, and the tree of precedents down to the pack values.
 
-use crate::number::format_value;
+use crate::number::{format_difference, format_tolerance, format_value};
 use crate::tables::raw;
 use flopsheet_engine::{formula, CellId, Value};
-use flopsheet_load::{Origin, Workspace};
+use flopsheet_load::{Origin, Verdict, Workspace};
 use std::collections::HashSet;
 
 /// Deepest level of the precedent tree printed.
@@ -45,8 +45,10 @@ pub fn explain(ws: &Workspace, name: &str) -> Result<String, String> {
         )),
         Origin::Pack(p) => out.push_str(&format!(" (pack `{p}`)\n")),
         Origin::Workbook => out.push('\n'),
+        Origin::Reference(estimate) => out.push_str(&format!(" (the reference of `{estimate}`)\n")),
     }
     describe(ws, id, "  ", &mut out);
+    reference(ws, name, info.unit(), &mut out);
 
     let precedents = ws.model.precedents(id);
     if !precedents.is_empty() {
@@ -127,6 +129,50 @@ fn describe(ws: &Workspace, id: CellId, indent: &str, out: &mut String) {
             info.date().map(|d| format!(" ({d})")).unwrap_or_default()
         ));
     }
+}
+
+/// The reference of `name`, what it says of itself, and the difference from it.
+fn reference(ws: &Workspace, name: &str, unit: Option<&str>, out: &mut String) {
+    let Some(c) = ws.reference_comparison(name) else { return };
+    let r = c.reference;
+    out.push_str(&format!(
+        "  reference: {}  ({})\n",
+        format_value(c.value, unit),
+        raw(c.value)
+    ));
+    if let Some(formula) = &r.formula {
+        out.push_str(&format!("    formula: {formula}\n"));
+    }
+    if let Some(source) = &r.source {
+        let date = r.date.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
+        out.push_str(&format!("    source: {source}{date}\n"));
+    } else if let Some(date) = &r.date {
+        out.push_str(&format!("    date: {date}\n"));
+    }
+    if let Some(note) = &r.note {
+        out.push_str(&format!("    note: {note}\n"));
+    }
+    match r.tolerance {
+        Some(t) => out.push_str(&format!("    tolerance: {}\n", format_tolerance(t))),
+        None => out.push_str("    tolerance: none (shown, not checked by `check --references`)\n"),
+    }
+    let verdict = match c.verdict {
+        Verdict::Within => " (within tolerance)".to_string(),
+        Verdict::Outside => " (OUTSIDE the tolerance)".to_string(),
+        Verdict::NotChecked | Verdict::Failed(_) => String::new(),
+    };
+    match (c.difference, c.problem()) {
+        (Some(d), _) => out.push_str(&format!("    difference: {}{verdict}\n", format_difference(d))),
+        (None, Some(problem)) => out.push_str(&format!("    difference: none: {problem}\n")),
+        (None, None) => out.push_str(&format!(
+            "    difference: none: {}\n",
+            c.no_difference().unwrap_or_default()
+        )),
+    }
+    out.push_str(&format!(
+        "    written at {}\n",
+        ws.sources.location(r.file, r.span.start)
+    ));
 }
 
 fn tree(ws: &Workspace, id: CellId, prefix: &str, depth: usize, shown: &mut HashSet<CellId>, out: &mut String) {

@@ -10,5 +10,5 @@ pub mod tables;
 
 pub use explain::explain;
 pub use grid::{csv_line, Field, Grid};
-pub use number::{format_number, format_value, group_thousands};
+pub use number::{format_difference, format_number, format_tolerance, format_value, group_thousands};
 pub use tables::{raw, render, select, values, Format, Style};

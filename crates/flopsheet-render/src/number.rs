@@ -35,6 +35,22 @@ pub fn format_number(n: f64, unit: Option<&str>) -> String {
     }
 }
 
+/// A relative difference as a signed percentage with a true minus sign: `−13.7%`, `+2.0%`
+/// (`estimate / reference − 1`, as [`flopsheet_load::Comparison`] computes it).
+pub fn format_difference(difference: f64) -> String {
+    let text = format!("{:+.1}%", difference * 100.0);
+    // `-0.0%` is no difference at all.
+    if text == "-0.0%" {
+        return "+0.0%".into();
+    }
+    text.replacen('-', "\u{2212}", 1)
+}
+
+/// A tolerance as `±15%`.
+pub fn format_tolerance(tolerance: f64) -> String {
+    format!("±{}%", trim(&format!("{:.2}", tolerance * 100.0)))
+}
+
 /// Three significant figures, keeping trailing zeros: `1.40`, `0.00957`, `312`.
 fn sig(n: f64, digits: i32) -> String {
     if n == 0.0 || !n.is_finite() {
@@ -166,6 +182,17 @@ pub fn group_thousands(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::format_number as f;
+    use super::{format_difference, format_tolerance};
+
+    #[test]
+    fn differences_and_tolerances() {
+        assert_eq!(format_difference(-0.137), "\u{2212}13.7%");
+        assert_eq!(format_difference(0.02), "+2.0%");
+        assert_eq!(format_difference(-1e-17), "+0.0%");
+        assert_eq!(format_tolerance(0.15), "±15%");
+        assert_eq!(format_tolerance(0.125), "±12.5%");
+        assert_eq!(format_tolerance(0.0), "±0%");
+    }
 
     #[test]
     fn formats_by_unit() {
