@@ -314,12 +314,23 @@ impl Verdict {
 }
 
 impl Comparison<'_> {
+    /// Whether a side is missing (`#N/A`): then there is nothing to compare, and nothing to
+    /// explain beyond the `n/a` shown.
+    pub fn is_missing(&self) -> bool {
+        [self.estimate, self.value]
+            .iter()
+            .any(|v| matches!(v, Value::Err(e) if e.kind == ErrorKind::NotAvailable))
+    }
+
     /// Why there is no difference, when there is none.
     pub fn no_difference(&self) -> Option<String> {
         if self.difference.is_some() {
             return None;
         }
         Some(match (self.estimate, self.value) {
+            (Value::Err(x), _) | (_, Value::Err(x)) if x.kind == ErrorKind::NotAvailable => {
+                "one side is missing (n/a): nothing to compare".to_string()
+            }
             (Value::Err(e), _) => format!("the estimate is an error value ({})", e.kind.code()),
             (_, Value::Err(e)) => format!("the reference is an error value ({})", e.kind.code()),
             _ => "the reference is 0, and a difference relative to 0 is undefined".to_string(),
@@ -374,6 +385,12 @@ impl Summary {
 /// Compares `estimate` with `value` under `tolerance`.
 fn compare(estimate: Value, value: Value, tolerance: Option<f64>) -> (Option<f64>, Verdict) {
     let (e, r) = match (estimate, value) {
+        // A figure declared missing (`#N/A`) on either side is nothing to compare: a row whose
+        // team published no such figure, or an estimate that needs an unpublished input. Not a
+        // failure, and said so; every other error value is one.
+        (Value::Err(x), _) | (_, Value::Err(x)) if x.kind == ErrorKind::NotAvailable => {
+            return (None, Verdict::NotChecked)
+        }
         (Value::Err(e), _) => return (None, Verdict::Failed(Problem::Estimate(e.kind))),
         (_, Value::Err(e)) => return (None, Verdict::Failed(Problem::Reference(e.kind))),
         (Value::Num(e), Value::Num(r)) => (e, r),

@@ -77,7 +77,7 @@ fn table_note(table: &Table, entries: &[&Entry<'_>]) -> Option<String> {
     let why: Vec<String> = entries
         .iter()
         .filter_map(|e| {
-            let c = e.reference.as_ref()?;
+            let c = e.reference.as_ref().filter(|c| !c.is_missing())?;
             Some(format!("{}: no difference, {}", e.name, c.no_difference()?))
         })
         .collect();
