@@ -442,7 +442,10 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
                                 },
                                 None => format!("= {f}"),
                             },
-                            _ => String::new(),
+                            _ => match cell.notes.as_ref().and_then(|n| n.missing.as_deref()) {
+                                Some(why) => format!("n/a   missing: {why}"),
+                                None => String::new(),
+                            },
                         };
                         out.push_str(&format!("    {}.{name:<34} {shown}\n", listing.id));
                     }

@@ -628,14 +628,6 @@ fn load_model_and_api_packs() -> (flopsheet_load::Workspace, Vec<String>, Vec<St
     let models = shipped_ids("models");
     let apis = shipped_ids("api");
     let sandbox = Sandbox::new();
-    // deepseek_v3 requires `h800`, added on another branch: until it ships, a stand-in (whose
-    // value this test never reads) lets the pack load.
-    if !root().join("plugins/hardware/h800.ron").exists() {
-        sandbox.write(
-            "plugins/hardware/h800.ron",
-            r#"Pack(id: "h800", kind: "hardware", name: "stand-in", values: { "peak_flops_bf16": 989e12 })"#,
-        );
-    }
     let all: Vec<String> = models.iter().chain(&apis).map(|id| format!("{id:?}")).collect();
     let workbook = sandbox.write(
         "packs.ron",
@@ -771,4 +763,59 @@ fn every_model_and_api_pack_has_its_canonical_keys_sourced_and_dated() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The canonical keys of a hardware pack: the dense peaks a serving or training model picks
+/// by precision, memory, bandwidth and one price, so that a table or sweep over several GPUs
+/// reads the same names (present, or declared missing with the reason).
+const HARDWARE_KEYS: &[&str] = &[
+    "peak_flops_bf16",
+    "peak_flops_fp8",
+    "peak_flops_fp4",
+    "memory_bytes",
+    "memory_bandwidth_bytes_per_s",
+    "usd_per_hour",
+];
+
+#[test]
+fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
+    let ids = shipped_ids("hardware");
+    assert!(ids.len() >= 12, "{ids:?}");
+    let sandbox = Sandbox::new();
+    let listed: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    let workbook = sandbox.write(
+        "hw.ron",
+        &format!("Workbook(title: \"hw\", packs: [{}])", listed.join(", ")),
+    );
+    let options = flopsheet_load::LoadOptions {
+        plugin_dirs: vec![root().join("plugins")],
+        ..Default::default()
+    };
+    let ws = flopsheet_load::Workspace::load(flopsheet_load::WorkbookSource::File(workbook), options)
+        .unwrap_or_else(|f| panic!("the shipped hardware packs load:\n{}", f.render(false)));
+    let mut problems = Vec::new();
+    for id in &ids {
+        for key in HARDWARE_KEYS {
+            let name = format!("{id}.{key}");
+            let Some(info) = ws.workbook.cells.get(&name) else {
+                problems.push(format!("{name}: absent (give it, or declare it missing)"));
+                continue;
+            };
+            if ws.workbook.formula(info).is_none()
+                && (info.source().is_none_or(str::is_empty) || !info.date().is_some_and(is_month))
+            {
+                problems.push(format!("{name}: no source or no YYYY-MM date"));
+            }
+            if info.missing().is_some_and(str::is_empty) {
+                problems.push(format!("{name}: missing without a reason"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The two figures corrected on review.
+    expect_exact(pack_number(&ws, "b200.memory_bandwidth_bytes_per_s").unwrap(), 8.0e12);
+    expect_exact(
+        pack_number(&ws, "tpu_v5e.memory_bytes").unwrap(),
+        16.0 * 1024.0 * 1024.0 * 1024.0,
+    );
 }
