@@ -179,3 +179,278 @@ fn flops_kv_cache_roofline_and_memory() {
     expect_exact(got.num("activations_full"), 96.0 / 16.0 * 2048.0 * 12288.0 * 2.0);
     expect_exact(got.num("inference"), 140e9 + 163_840.0 * 2.0 * 40_000.0);
 }
+
+/// The pack figures the serving workbook reads, through `get` (the packs are held by their own
+/// tests; this one holds the workbook's arithmetic).
+fn figures(names: &[&str], model: &str, hardware: &str) -> Map<String, Value> {
+    let slots = [format!("--slot=model={model}"), format!("--slot=hardware={hardware}")];
+    get_with("workbooks/serving.ron", names, &[&slots[0], &slots[1]])
+}
+
+/// One serving configuration: its packs and inputs.
+struct Config {
+    model: &'static str,
+    hardware: &'static str,
+    gpus: f64,
+    batch: f64,
+    bytes_per_param: f64,
+    comm: f64,
+}
+
+/// The serving workbook's contract cells, computed here from the definitions.
+fn serving_by_hand(c: &Config) -> Vec<(&'static str, f64)> {
+    let m = |k: &str| format!("{}.{k}", c.model);
+    let h = |k: &str| format!("{}.{k}", c.hardware);
+    let peak_key = match c.bytes_per_param {
+        b if b >= 2.0 => "peak_flops_bf16",
+        b if b >= 1.0 => "peak_flops_fp8",
+        _ => "peak_flops_fp4",
+    };
+    let names = [
+        m("params"),
+        m("active_params"),
+        m("layers"),
+        m("heads"),
+        m("head_dim"),
+        m("d_model"),
+        m("kv_values_per_token"),
+        h(peak_key),
+        h("memory_bytes"),
+        h("memory_bandwidth_bytes_per_s"),
+        h("interconnect_bytes_per_s"),
+        h("usd_per_hour"),
+    ];
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let f = figures(&refs, c.model, c.hardware);
+    let v = |i: usize| f.num(&names[i]);
+    let (params, active, layers, heads, head_dim, d_model, kv_values) = (v(0), v(1), v(2), v(3), v(4), v(5), v(6));
+    let (peak, memory, bandwidth, link, usd_per_hour) = (v(7), v(8), v(9), v(10), v(11));
+    // The workbook's other inputs, at their shipped values.
+    let (prompt, output, kv_bytes, mfu, mbu, activation_bytes) = (1000.0, 250.0, 2.0, 0.5, 0.6, 2.0);
+    let (g, b) = (c.gpus, c.batch);
+    let ctx = prompt + output / 2.0;
+    let weights_bytes = params * c.bytes_per_param;
+    let kv_cache_bytes = b * (prompt + output) * kv_values * kv_bytes;
+    let fits = if weights_bytes + kv_cache_bytes <= g * memory {
+        1.0
+    } else {
+        0.0
+    };
+    let flops_per_token = 2.0 * active + 4.0 * layers * heads * head_dim * ctx;
+    let allreduce = |tokens: f64| {
+        if g > 1.0 {
+            c.comm * 2.0 * layers * 2.0 * (g - 1.0) / g * tokens * d_model * activation_bytes / (link / 2.0)
+        } else {
+            0.0
+        }
+    };
+    let compute = b * flops_per_token / (g * peak * mfu);
+    let memory_time =
+        ((params.min(b * active)) * c.bytes_per_param + b * ctx * kv_values * kv_bytes) / (g * bandwidth * mbu);
+    let decode_step = compute.max(memory_time) + allreduce(b);
+    let prefill_flops = 2.0 * active * prompt + 2.0 * layers * heads * head_dim * prompt * (prompt + 1.0);
+    let prefill = b * prefill_flops / (g * peak * mfu) + allreduce(b * prompt);
+    let usd_per_replica_second = g * usd_per_hour / 3600.0;
+    vec![
+        ("weights_bytes", weights_bytes),
+        ("kv_cache_bytes", kv_cache_bytes),
+        ("fits", fits),
+        ("prefill_s", prefill),
+        ("decode_step_s", decode_step),
+        ("output_tokens_per_s", b / decode_step),
+        (
+            "usd_per_1m_output_tokens",
+            usd_per_replica_second * decode_step / b * 1e6,
+        ),
+        (
+            "usd_per_1m_input_tokens",
+            usd_per_replica_second * prefill / (b * prompt) * 1e6,
+        ),
+    ]
+}
+
+#[test]
+fn serving_matches_hand_computation_for_dense_and_moe_models() {
+    let configs = [
+        // Dense, bf16, tensor parallel over 4 H100s, memory-bound at batch 32.
+        Config {
+            model: "llama31_70b",
+            hardware: "h100_sxm",
+            gpus: 4.0,
+            batch: 32.0,
+            bytes_per_param: 2.0,
+            comm: 1.0,
+        },
+        // Dense, one A100, batch 1: the memory-bound extreme.
+        Config {
+            model: "llama31_8b",
+            hardware: "a100_80gb",
+            gpus: 1.0,
+            batch: 1.0,
+            bytes_per_param: 2.0,
+            comm: 1.0,
+        },
+        // MoE in fp8 on 8 H200s: a batch of 8 reads 8 × 37B of weights, not all 671B.
+        Config {
+            model: "deepseek_v3",
+            hardware: "h200",
+            gpus: 8.0,
+            batch: 8.0,
+            bytes_per_param: 1.0,
+            comm: 1.0,
+        },
+        // The same at batch 512: the reads cap at all the weights.
+        Config {
+            model: "deepseek_v3",
+            hardware: "h200",
+            gpus: 8.0,
+            batch: 512.0,
+            bytes_per_param: 1.0,
+            comm: 1.0,
+        },
+        // Dense 405B in fp8 on 8 H100s, large batch, all-reduce left out.
+        Config {
+            model: "llama31_405b",
+            hardware: "h100_sxm",
+            gpus: 8.0,
+            batch: 1024.0,
+            bytes_per_param: 1.0,
+            comm: 0.0,
+        },
+        // MoE Mixtral on 2 H100s in bf16.
+        Config {
+            model: "mixtral_8x7b",
+            hardware: "h100_sxm",
+            gpus: 2.0,
+            batch: 16.0,
+            bytes_per_param: 2.0,
+            comm: 1.0,
+        },
+    ];
+    for c in &configs {
+        let want = serving_by_hand(c);
+        let names: Vec<&str> = want.iter().map(|(n, _)| *n).collect();
+        let args = [
+            format!("--slot=model={}", c.model),
+            format!("--slot=hardware={}", c.hardware),
+            format!("--set=gpus={}", c.gpus),
+            format!("--set=batch={}", c.batch),
+            format!("--set=bytes_per_param={}", c.bytes_per_param),
+            format!("--set=comm={}", c.comm),
+        ];
+        let extra: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = get_with("workbooks/serving.ron", &names, &extra);
+        for (name, value) in &want {
+            let got = got.num(name);
+            assert!(
+                (got - value).abs() <= 1e-9 * value.abs(),
+                "{} on {} × {} (batch {}): {name} = {got}, by hand {value}",
+                c.model,
+                c.gpus,
+                c.hardware,
+                c.batch
+            );
+        }
+    }
+}
+
+/// Decode is memory-bound at small batches: the FLOPs-only method of 2023 undercounts the
+/// cost of a token there, by the ratio of memory to compute time; a batch at the ridge makes
+/// them agree.
+#[test]
+fn flops_only_undercounts_memory_bound_decode() {
+    let got = get_with(
+        "workbooks/serving.ron",
+        &[
+            "flops_only_underestimate",
+            "decode_memory_s",
+            "decode_compute_s",
+            "ridge_batch",
+        ],
+        &["--set", "batch=1", "--set", "comm=0"],
+    );
+    expect_exact(
+        got.num("flops_only_underestimate"),
+        got.num("decode_memory_s") / got.num("decode_compute_s"),
+    );
+    assert!(
+        got.num("flops_only_underestimate") > 30.0,
+        "at batch 1 on H100s, 30-100× too cheap"
+    );
+    let ridge = got.num("ridge_batch");
+    let at_ridge = get_with(
+        "workbooks/serving.ron",
+        &["decode_memory_s", "decode_compute_s"],
+        &["--set", &format!("batch={ridge}"), "--set", "comm=0"],
+    );
+    expect_exact(at_ridge.num("decode_memory_s"), at_ridge.num("decode_compute_s"));
+}
+
+/// Each published run: FLOPs, implied MFU and cost from the figures the teams publish.
+#[test]
+fn frontier_training_runs_against_their_published_figures() {
+    let wb = "workbooks/frontier_training.ron";
+    // (row, active parameters, training tokens, reported GPU-hours, dense BF16 peak of the GPU)
+    let runs = [
+        ("llama2_70b", 70e9, 2.0e12, 1_720_320.0, 312e12),
+        ("llama31_405b", 405.9e9, 15e12, 30.84e6, 989e12),
+        ("deepseek_v3", 37e9, 14.8e12, 2.788e6, 989e12),
+    ];
+    for (row, active, tokens, hours, peak) in runs {
+        let names: Vec<String> = ["flops", "implied_mfu", "cost_usd", "gpu_hours"]
+            .iter()
+            .map(|c| format!("runs.{row}.{c}"))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let got = get_with(wb, &refs, &[]);
+        let flops = 6.0 * active * tokens;
+        expect_exact(got.num(&names[0]), flops);
+        expect_exact(got.num(&names[1]), flops / (hours * 3600.0 * peak));
+        expect_exact(got.num(&names[2]), hours * 2.0);
+        expect_exact(got.num(&names[3]), hours);
+    }
+    // As published: DeepSeek-V3 cost $5.576M at $2/h (report, Table 1); the implied MFUs.
+    let got = get_with(
+        wb,
+        &[
+            "runs.deepseek_v3.cost_usd",
+            "runs.deepseek_v3.implied_mfu",
+            "runs.llama31_405b.implied_mfu",
+            "runs.llama2_70b.implied_mfu",
+        ],
+        &[],
+    );
+    expect_rounds_to(got.num("runs.deepseek_v3.cost_usd") / 1e6, 5.576, 3);
+    expect_rounds_to(got.num("runs.deepseek_v3.implied_mfu") * 100.0, 33.1, 1);
+    expect_rounds_to(got.num("runs.llama31_405b.implied_mfu") * 100.0, 33.3, 1);
+    expect_rounds_to(got.num("runs.llama2_70b.implied_mfu") * 100.0, 43.5, 1);
+    // GPT-3's GPU-hours were never published: its implied MFU is n/a, not a made-up number.
+    let out = flopsheet(&["get", wb, "runs.gpt3.implied_mfu", "--format", "json"]);
+    assert_eq!(out.json()["runs.gpt3.implied_mfu"], "#N/A", "{out:?}");
+    // The detailed count: 6N + 12·L·(a·hd)·s per token, at the pre-training sequence length.
+    let got = get_with(wb, &["runs.llama31_405b.flops_detailed"], &[]);
+    expect_exact(
+        got.num("runs.llama31_405b.flops_detailed"),
+        15e12 * (6.0 * 405.9e9 + 12.0 * 126.0 * (128.0 * 128.0) * 8192.0),
+    );
+    // Held against reality: the references pass with the stated tolerances.
+    flopsheet(&["check", wb, "--references"])
+        .success()
+        .stdout_has("2 references within tolerance");
+    // Calibrate: the MFU at which the estimate meets Meta's published GPU-hours.
+    let out = flopsheet(&[
+        "solve",
+        wb,
+        "--target",
+        "runs.llama31_405b.gpu_hours_at_reported_mfu=reference",
+        "--by",
+        "llama31_405b.training_mfu",
+        "--format",
+        "json",
+    ])
+    .success();
+    let mfu = out.json()["rows"][0]["value"].as_f64().unwrap_or_else(|| panic!("{out:?}"));
+    // Brent's method to its tolerance, not to the last bit.
+    let want = 6.0 * 405.9e9 * 15e12 / (30.84e6 * 3600.0 * 989e12);
+    assert!((mfu - want).abs() < 1e-9 * want, "{mfu} vs {want}");
+}
