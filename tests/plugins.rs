@@ -780,7 +780,7 @@ const HARDWARE_KEYS: &[&str] = &[
 #[test]
 fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
     let ids = shipped_ids("hardware");
-    assert!(ids.len() >= 12, "{ids:?}");
+    assert!(ids.len() >= 18, "{ids:?}");
     let sandbox = Sandbox::new();
     let listed: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
     let workbook = sandbox.write(
@@ -811,7 +811,57 @@ fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
             }
         }
     }
+    // Every value given (or declared missing) carries a source and a YYYY-MM date, not only the
+    // canonical ones; formulas are derived and need neither.
+    for name in ws.workbook.cells.keys() {
+        let info = &ws.workbook.cells[name];
+        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
+            continue;
+        };
+        if !ids.contains(pack) || ws.workbook.formula(info).is_some() {
+            continue;
+        }
+        if info.source().is_none_or(str::is_empty) {
+            problems.push(format!("{name}: no source"));
+        }
+        if !info.date().is_some_and(is_month) {
+            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
+        }
+        if info.missing().is_some_and(str::is_empty) {
+            problems.push(format!("{name}: missing without a reason"));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for id in ["h800", "h20", "gb200", "mi325x", "gaudi3", "tpu_v6e", "rtx_4090"] {
+        assert!(ids.iter().any(|i| i == id), "{id} is not shipped: {ids:?}");
+    }
+    // Dense rates: a part's fp8 peak is never below its bf16 peak, and at most twice it, rounding aside (a stored
+    // 2:4-sparse fp8 figure would be four times a dense bf16 one).
+    for id in &ids {
+        let (Some(bf16), Some(fp8)) = (
+            pack_number(&ws, &format!("{id}.peak_flops_bf16")),
+            pack_number(&ws, &format!("{id}.peak_flops_fp8")),
+        ) else {
+            continue;
+        };
+        assert!(bf16 <= fp8 && fp8 <= 2.01 * bf16, "{id}: bf16 {bf16:e}, fp8 {fp8:e}");
+    }
+    // GB200 NVL72 figures are per rack: the pack's per-GPU values divide by its 72 GPUs.
+    expect_exact(pack_number(&ws, "gb200.peak_flops_bf16").unwrap(), 180e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.peak_flops_fp8").unwrap(), 360e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.peak_flops_fp4").unwrap(), 720e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.memory_bandwidth_bytes_per_s").unwrap(), 8e12);
+    // Gaudi 3's fp8 matrix rate is its bf16 rate, not twice it.
+    expect_exact(pack_number(&ws, "gaudi3.peak_flops_fp8").unwrap(), 1835e12);
+    // Declared missing where the part has no such figure.
+    for name in [
+        "h20.usd_per_hour",
+        "gb200.usd_per_hour",
+        "tpu_v6e.peak_flops_fp8",
+        "rtx_4090.peak_flops_fp4",
+    ] {
+        assert_eq!(pack_number(&ws, name), None, "{name} should be missing");
+    }
     // The two figures corrected on review.
     expect_exact(pack_number(&ws, "b200.memory_bandwidth_bytes_per_s").unwrap(), 8.0e12);
     expect_exact(
