@@ -537,3 +537,48 @@ fn llama2_70b_inference_agrees_with_llm_analysis() {
         );
     }
 }
+
+/// MLPerf Inference v4.1 (Llama 2 70B offline, 8 GPUs): the estimate beside the measurement,
+/// computed by hand from the same roofline, and the MFU the measurement implies.
+#[test]
+fn serving_beside_mlperf() {
+    let wb = "workbooks/serving.ron";
+    let got = get_with(
+        wb,
+        &[
+            "mlperf_systems.mlperf_h100.batch_per_replica",
+            "mlperf_systems.mlperf_h100.tokens_per_s",
+        ],
+        &[],
+    );
+    let (params, kv, layers, heads, head_dim): (f64, f64, f64, f64, f64) = (70e9, 163_840.0, 80.0, 64.0, 128.0);
+    let (tp, prompt, output): (f64, f64, f64) = (2.0, 300.0, 292.0);
+    let batch = ((tp * 80e9 - params) / ((prompt + output) * kv)).floor();
+    expect_exact(got.num("mlperf_systems.mlperf_h100.batch_per_replica"), batch);
+    let ctx = prompt + output / 2.0;
+    let flops = 2.0 * params + 4.0 * layers * heads * head_dim * ctx;
+    let step = (batch * flops / (tp * 1979e12 * 0.5)).max((params + batch * ctx * kv) / (tp * 3.35e12 * 0.6));
+    expect_exact(
+        got.num("mlperf_systems.mlperf_h100.tokens_per_s"),
+        8.0 / tp * batch / step,
+    );
+    // The submitted 24,524.9 tokens/s implies a compute efficiency near 22%.
+    let out = flopsheet(&[
+        "solve",
+        wb,
+        "--target",
+        "mlperf_systems.mlperf_h100.tokens_per_s=reference",
+        "--by",
+        "mlperf.mfu",
+        "--format",
+        "csv",
+    ])
+    .success();
+    let mfu: f64 = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("mlperf.mfu,"))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{out:?}"));
+    expect_rounds_to(mfu * 100.0, 21.9, 1);
+}
