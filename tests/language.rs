@@ -9,19 +9,7 @@ use serde_json::{Map, Value};
 /// `flopsheet get WB NAMES... --format json` in `sandbox`, every name answered with a number.
 #[track_caller]
 fn get_in(sandbox: &Sandbox, workbook: &str, names: &[&str], extra: &[&str]) -> Map<String, Value> {
-    let out = sandbox
-        .flopsheet()
-        .arg("get")
-        .arg(workbook)
-        .args(names)
-        .args(["--format", "json"])
-        .args(extra)
-        .run()
-        .clean();
-    match out.json() {
-        Value::Object(map) => map,
-        _ => panic!("not one JSON object:\n{out:?}"),
-    }
+    get_by(sandbox.flopsheet(), workbook, names, extra)
 }
 
 /// Field `at` of the CSV line that starts with `first,`, as a number.
