@@ -5,54 +5,8 @@ use flopsheet_engine::{
     formula, Body, BuildError, CellDef, CellSource, ErrorKind, Expr, FunctionDef, Model, ModelSpec, Value,
 };
 
-/// A cell written as in a workbook: a number is an input, a string a formula.
-enum Def {
-    In(f64),
-    F(&'static str),
-}
-use Def::{In, F};
-
-fn spec(cells: &[(&str, Def)]) -> ModelSpec {
-    ModelSpec {
-        cells: cells
-            .iter()
-            .map(|(name, def)| CellDef {
-                name: (*name).into(),
-                body: match def {
-                    In(v) => Body::Input(*v),
-                    F(text) => Body::Formula(formula::parse(text).expect("test formulas parse")),
-                },
-            })
-            .collect(),
-        functions: Vec::new(),
-        columns: Vec::new(),
-    }
-}
-
-#[track_caller]
-fn expect_value(model: &Model, name: &str, want: f64) {
-    let id = model.id(name).unwrap_or_else(|| panic!("no cell {name}"));
-    match model.value(id) {
-        Value::Num(got) => assert!(
-            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
-            "{name} = {got}, want {want}"
-        ),
-        other => panic!("{name} = {other:?}, want {want}"),
-    }
-}
-
-#[track_caller]
-fn expect_error(model: &Model, name: &str, kind: ErrorKind) {
-    let id = model.id(name).unwrap();
-    match model.value(id) {
-        Value::Err(e) => assert_eq!(e.kind, kind, "{name}"),
-        other => panic!("{name} = {other:?}, want {kind}"),
-    }
-}
-
-fn names(model: &Model, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&c| model.name(c).to_string()).collect()
-}
+mod common;
+use common::{expect_error, expect_value, names, spec, Def::In, Def::F};
 
 fn diamond() -> Model {
     Model::build(&spec(&[

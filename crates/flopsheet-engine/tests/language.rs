@@ -4,60 +4,8 @@
 
 use flopsheet_engine::{formula, Body, CellDef, ColumnDef, ErrorKind, Model, ModelSpec, Value};
 
-/// A cell as in a workbook: a number is an input, a string a formula, `Missing` a value
-/// declared missing.
-enum Def {
-    In(f64),
-    F(&'static str),
-    Missing,
-}
-use Def::{In, Missing, F};
-
-fn spec(cells: &[(&str, Def)]) -> ModelSpec {
-    ModelSpec {
-        cells: cells
-            .iter()
-            .map(|(name, def)| CellDef {
-                name: (*name).into(),
-                body: match def {
-                    In(v) => Body::Input(*v),
-                    F(text) => Body::Formula(formula::parse(text).expect("test formulas parse")),
-                    Missing => Body::Missing,
-                },
-            })
-            .collect(),
-        ..ModelSpec::default()
-    }
-}
-
-#[track_caller]
-fn expect_value(model: &Model, name: &str, want: f64) {
-    let id = model.id(name).unwrap_or_else(|| panic!("no cell {name}"));
-    match model.value(id) {
-        Value::Num(got) => assert!(
-            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "{name} = {got}, want {want}"
-        ),
-        other => panic!("{name} = {other:?}, want {want}"),
-    }
-}
-
-/// `name` holds the error `kind`, which started in the cell `origin`.
-#[track_caller]
-fn expect_error(model: &Model, name: &str, kind: ErrorKind, origin: &str) {
-    let id = model.id(name).unwrap();
-    match model.value(id) {
-        Value::Err(e) => {
-            assert_eq!(e.kind, kind, "{name}");
-            assert_eq!(model.name(e.origin), origin, "origin of {name}'s error");
-        }
-        other => panic!("{name} = {other:?}, want {kind}"),
-    }
-}
-
-fn names(model: &Model, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&c| model.name(c).to_string()).collect()
-}
+mod common;
+use common::{expect_error_from as expect_error, expect_value, names, spec, Def::In, Def::Missing, Def::F};
 
 #[test]
 fn a_missing_value_is_na_and_flows_into_its_dependents() {
