@@ -73,9 +73,11 @@ pub fn export(workbook: &str, file: &Path, scenario: Option<&str>, options: &Pac
     let definitions = Workspace::read(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))?;
     let expressions = definitions.expressions();
     let ws = definitions.build();
-    if ws.has_errors() {
+    // Error values (`#DIV/0`) are values like any other, exported as such; a cell that could
+    // not be built (an unknown name, a cycle) has no formula to export.
+    if ws.model.errors().next().is_some() {
         return Err(Outcome::error(format!(
-            "{}error: the workbook has errors; nothing was exported\n",
+            "{}error: the workbook has cells that cannot be computed; nothing was exported\n",
             ws.render_diagnostics(color)
         )));
     }
