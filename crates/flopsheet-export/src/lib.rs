@@ -290,7 +290,7 @@ impl<'w> Builder<'w> {
                 vec!["cell", "value", "unit", "formula", "note", "source", "date"],
             );
             for name in &own {
-                self.detail_row(sheet, name, true);
+                self.detail_row(sheet, name);
             }
         }
         // Every pack value that an exported cell (or a listed one) reads, directly or not.
@@ -302,7 +302,7 @@ impl<'w> Builder<'w> {
                 vec!["cell", "value", "unit", "formula", "note", "source", "date"],
             );
             for name in &used {
-                self.detail_row(sheet, name, false);
+                self.detail_row(sheet, name);
             }
         }
         // Tables of cells show each listed cell where it lives.
@@ -336,7 +336,7 @@ impl<'w> Builder<'w> {
     }
 
     /// A line of the `cells` or `packs` sheet: name, value, unit, formula, note, source, date.
-    fn detail_row(&mut self, sheet: usize, name: &str, _own: bool) {
+    fn detail_row(&mut self, sheet: usize, name: &str) {
         let r = self.sheets[sheet].rows.len();
         self.sheets[sheet].rows.push(vec![Field::Text(name.to_string())]);
         let home = self.home(name, sheet, r);

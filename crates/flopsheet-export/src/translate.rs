@@ -205,7 +205,7 @@ fn function(name: &str, args: &[Expr], cx: &Context) -> Result<(String, Prec), U
                 let sum = column.cells.iter().map(|c| format!("IFNA({c},0)")).collect::<Vec<_>>();
                 (format!("({})/({})", sum.join("+"), count_terms(column)), Prec::Mul)
             } else {
-                call("AVERAGE", &[column.range.clone()])
+                call("AVERAGE", std::slice::from_ref(&column.range))
             }
         }
         "count" => {
