@@ -232,6 +232,21 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Export a workbook as a spreadsheet with live formulas (.xlsx), or as JSON (.json).
+    #[command(
+        after_help = "Examples:\n  flopsheet export training_cost training_cost.xlsx\n  flopsheet export accelerators h100.xlsx --scenario h100\n  flopsheet export workbooks/serving.ron serving.json"
+    )]
+    Export {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
+        workbook: String,
+        /// The file to write: `.xlsx` or `.json` (written atomically; never the workbook itself).
+        file: PathBuf,
+        /// Export with one of the workbook's scenarios applied.
+        #[arg(long)]
+        scenario: Option<String>,
+        #[command(flatten)]
+        options: PackArgs,
+    },
     /// Rank the inputs upstream of a cell by how much a relative change moves it (a tornado).
     #[command(
         after_help = "Examples:\n  flopsheet sensitivity accelerators training.cost_usd\n  flopsheet sensitivity accelerators training.cost_usd --by 20% --plot tornado.svg"

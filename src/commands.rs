@@ -145,6 +145,12 @@ fn dispatch(command: Command, color: bool) -> Run {
             options,
             output,
         } => whatif::solve(&workbook, &target, &by, within.as_deref(), &options, &output, color),
+        Command::Export {
+            workbook,
+            file,
+            scenario,
+            options,
+        } => crate::export::export(&workbook, &file, scenario.as_deref(), &options, color),
         Command::Sensitivity {
             workbook,
             name,

@@ -5,6 +5,7 @@
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
+//! - `export`: `flopsheet export` to .xlsx and JSON (files, refusals, scenarios, warnings);
 //! - `getting_started`: `new`, completions, `--help` examples;
 //! - `modern`: the transformer method pack, serving and frontier training;
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
@@ -24,6 +25,7 @@ mod util;
 mod aggregates;
 mod article;
 mod cli;
+mod export;
 mod getting_started;
 mod invalid;
 mod language;

@@ -265,6 +265,15 @@ impl Definitions {
         self.loaded.resolved.workbook.cells.len()
     }
 
+    /// The expression of every cell, by position in the workbook's cells (`None` for an
+    /// input or a missing value), its names resolved to the cells they read (`row.params` →
+    /// `gpt3.params`, a bare column → `TABLE.ROW.COLUMN`, a pack's own names qualified) and
+    /// slots bound: what the model compiles, for an exporter to translate. The workbook's own
+    /// formulas are parsed for this (and again when the model is built).
+    pub fn expressions(&self) -> Vec<Option<flopsheet_engine::Expr>> {
+        self.loaded.resolved.expressions()
+    }
+
     /// The second step of [`Workspace::load`]: builds the dependency graph, evaluates every
     /// cell and collects the diagnostics.
     pub fn build(self) -> Workspace {
