@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod files;
+mod json;
 mod references;
 mod simulate;
 mod watch;
