@@ -319,12 +319,16 @@ fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, 
     }
     // A name that is no cell is the command line's mistake.
     .map_err(Outcome::usage)?;
-    let mut outcome = finish_lenient(&ws, stdout, report);
-    // A value asked for that is an error fails the command, whatever else is fine.
-    if names
+    // A value asked for that is an error fails the command, whatever else is fine; errors in
+    // other cells are warnings (unless `--strict`).
+    let asked_error = names
         .iter()
-        .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))))
-    {
+        .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))));
+    let mut outcome = finish_lenient(&ws, stdout, Report {
+        strict: report.strict || asked_error,
+        ..report
+    });
+    if asked_error {
         outcome.code = 1;
     }
     Ok(outcome)

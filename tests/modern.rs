@@ -452,7 +452,7 @@ fn frontier_training_runs_against_their_published_figures() {
         "json",
     ])
     .success();
-    let mfu = out.json()["rows"][0]["value"]
+    let mfu = out.json()["value"]
         .as_f64()
         .unwrap_or_else(|| panic!("{out:?}"));
     // Brent's method to its tolerance, not to the last bit.
