@@ -1334,8 +1334,8 @@ fn every_shipped_workbook_agrees_across_formats() {
                 for (column, value) in row["values"].as_object().unwrap() {
                     let table = table["name"].as_str().unwrap().to_string();
                     let unit = units.get(column).and_then(|u| u.as_str()).unwrap_or("");
-                    units_json.push((table.clone(), label.clone(), column.clone(), unit.to_string()));
                     if let Some(number) = value.as_f64() {
+                        units_json.push((table.clone(), label.clone(), column.clone(), unit.to_string()));
                         from_json.push((table, label.clone(), column.clone(), number));
                     }
                 }
