@@ -324,10 +324,14 @@ fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, 
     let asked_error = names
         .iter()
         .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))));
-    let mut outcome = finish_lenient(&ws, stdout, Report {
-        strict: report.strict || asked_error,
-        ..report
-    });
+    let mut outcome = finish_lenient(
+        &ws,
+        stdout,
+        Report {
+            strict: report.strict || asked_error,
+            ..report
+        },
+    );
     if asked_error {
         outcome.code = 1;
     }

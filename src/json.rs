@@ -45,10 +45,7 @@ pub fn compare_record(cell: &str, unit: Option<&str>, base: Value, scenarios: &[
     let mut by_name = Map::new();
     for (name, value) in scenarios {
         let (change, difference) = match (base, *value) {
-            (Value::Num(b), Value::Num(n)) => (
-                (b != 0.0).then(|| (n - b) / b.abs()),
-                Some(n - b),
-            ),
+            (Value::Num(b), Value::Num(n)) => ((b != 0.0).then(|| (n - b) / b.abs()), Some(n - b)),
             _ => (None, None),
         };
         by_name.insert(

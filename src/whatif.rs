@@ -117,8 +117,11 @@ pub fn compare(
             .iter()
             .enumerate()
             .map(|(i, cell)| {
-                let values: Vec<(&str, Value)> =
-                    chosen.iter().zip(&columns).map(|(s, c)| (s.name.as_str(), c[i])).collect();
+                let values: Vec<(&str, Value)> = chosen
+                    .iter()
+                    .zip(&columns)
+                    .map(|(s, c)| (s.name.as_str(), c[i]))
+                    .collect();
                 crate::json::compare_record(cell, unit_of(&ws, cell), base[i], &values)
             })
             .collect();
@@ -214,14 +217,16 @@ impl Vary {
 /// `NAME=FROM..TO[:STEPS]`, `NAME=a,b,c` (numbers), or `SLOT=pack,pack` for a slot.
 fn parse_vary(arg: &str, ws: &mut Workspace) -> Result<Vary, Outcome> {
     // Every mistake here is in the command line, except a formula cell that cannot be pinned.
-    parse_vary_spec(arg, ws).map_err(Outcome::usage).and_then(|vary| match &vary {
-        Vary::Input { name, .. } => match ws.pin(name) {
-            Ok(_) => Ok(vary),
-            Err(e @ flopsheet_load::InputError::Unknown(_)) => Err(Outcome::usage(e)),
-            Err(e) => Err(Outcome::fail(e)),
-        },
-        Vary::Slot { .. } => Ok(vary),
-    })
+    parse_vary_spec(arg, ws)
+        .map_err(Outcome::usage)
+        .and_then(|vary| match &vary {
+            Vary::Input { name, .. } => match ws.pin(name) {
+                Ok(_) => Ok(vary),
+                Err(e @ flopsheet_load::InputError::Unknown(_)) => Err(Outcome::usage(e)),
+                Err(e) => Err(Outcome::fail(e)),
+            },
+            Vary::Slot { .. } => Ok(vary),
+        })
 }
 
 fn parse_vary_spec(arg: &str, ws: &Workspace) -> Result<Vary, String> {

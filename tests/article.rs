@@ -1354,7 +1354,10 @@ fn every_shipped_workbook_agrees_across_formats() {
             .iter()
             .map(|l| (l.table.clone(), l.row.clone(), l.column.clone(), l.unit.clone()))
             .collect();
-        assert_eq!(units_json, units_csv, "{path}: JSON and CSV give each cell the same unit");
+        assert_eq!(
+            units_json, units_csv,
+            "{path}: JSON and CSV give each cell the same unit"
+        );
     }
 }
 

@@ -163,8 +163,14 @@ impl Out {
     #[track_caller]
     pub fn shown_with_warnings(self) -> Out {
         assert_eq!(self.code, Some(0), "expected exit code 0:\n{self:?}");
-        assert!(self.stderr.contains("warning: "), "expected a warning on stderr:\n{self:?}");
-        assert!(!self.stderr.contains("error: "), "expected no error on stderr:\n{self:?}");
+        assert!(
+            self.stderr.contains("warning: "),
+            "expected a warning on stderr:\n{self:?}"
+        );
+        assert!(
+            !self.stderr.contains("error: "),
+            "expected no error on stderr:\n{self:?}"
+        );
         self
     }
 

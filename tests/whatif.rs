@@ -173,7 +173,11 @@ fn sensitivity_ranks_a_hand_made_workbook() {
         (elasticity[2] - 1.0).abs() < 1e-9 && elasticity[3] == 0.0,
         "{elasticity:?}"
     );
-    assert_eq!(json["skipped_zero"], serde_json::json!(["zero"]), "a zero input is listed as skipped");
+    assert_eq!(
+        json["skipped_zero"],
+        serde_json::json!(["zero"]),
+        "a zero input is listed as skipped"
+    );
 }
 
 #[test]

@@ -118,7 +118,10 @@ impl Sources {
             // The usage code is for the CLI's exit code, not for people.
             let unmarked;
             let d = if is_usage(d) {
-                unmarked = Diagnostic { code: None, ..d.clone() };
+                unmarked = Diagnostic {
+                    code: None,
+                    ..d.clone()
+                };
                 &unmarked
             } else {
                 d

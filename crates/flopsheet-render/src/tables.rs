@@ -383,7 +383,11 @@ pub fn values_grid(ws: &Workspace, names: &[String], format: Format) -> Result<S
             },
             _ => Field::value(value, unit),
         };
-        grid.rows.push(vec![Field::label(name.clone()), shown, Field::label(unit.unwrap_or(""))]);
+        grid.rows.push(vec![
+            Field::label(name.clone()),
+            shown,
+            Field::label(unit.unwrap_or("")),
+        ]);
     }
     Ok(grid.render(format, None))
 }
