@@ -375,7 +375,7 @@ pub fn values_grid(ws: &Workspace, names: &[String], format: Format) -> Result<S
     };
     for name in names {
         let value = ws.value(name).map_err(|e| e.to_string())?;
-        let unit = ws.workbook.cells.get(&*ws.canonical(name)).and_then(|i| i.unit());
+        let unit = ws.workbook.cells.get(&ws.canonical(name)).and_then(|i| i.unit());
         let shown = match format {
             Format::Csv => Field {
                 text: raw(value),
