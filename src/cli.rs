@@ -10,7 +10,7 @@ use std::path::PathBuf;
     about = "A spreadsheet-style workspace for the economics of large language models"
 )]
 #[command(
-    after_help = "Exit codes: 0 success; 1 the workbook has errors (or a value asked for is an error); 2 bad usage."
+    after_help = "Exit codes: 0 success; 1 the workbook does not load, a value asked for is an error, `check` found problems or `check --references` failed (`show`/`get` with --strict: any error in the workbook); 2 bad usage."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +41,10 @@ pub enum Command {
         table: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
+        /// Exit 1 if any cell of the workbook is an error (without it, error values are shown
+        /// as values and their diagnostics printed as warnings).
+        #[arg(long)]
+        strict: bool,
     },
     /// Print raw values of cells at full precision.
     #[command(
@@ -54,8 +58,12 @@ pub enum Command {
         names: Vec<String>,
         #[command(flatten)]
         options: PackArgs,
+        /// `plain`: the raw values; `json`: one object, name → number (or error code).
         #[arg(long, value_enum, default_value_t = GetFormat::Plain)]
         format: GetFormat,
+        /// Exit 1 if any cell of the workbook is an error, not only a value asked for.
+        #[arg(long)]
+        strict: bool,
     },
     /// Show how a cell is computed: its formula, inputs, sources and precedents.
     #[command(
@@ -336,7 +344,10 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GetFormat {
     Plain,
+    Table,
+    Csv,
     Json,
+    Markdown,
 }
 
 /// A number typed on the command line: `0.35`, `3e9`, `1_000_000`, or a percentage, `35%`

@@ -56,19 +56,25 @@ pub fn run(command: Command, color: bool) -> Outcome {
 
 fn dispatch(command: Command, color: bool) -> Run {
     match command {
-        Command::Show { load, table, output } => show(
+        Command::Show {
+            load,
+            table,
+            output,
+            strict,
+        } => show(
             load.workbook.as_deref(),
             &load.options,
             table.as_deref(),
             &output,
-            color,
+            Report { color, strict },
         ),
         Command::Get {
             workbook,
             names,
             options,
             format,
-        } => get(&workbook, &names, &options, format, color),
+            strict,
+        } => get(&workbook, &names, &options, format, Report { color, strict }),
         Command::Explain {
             workbook,
             name,
@@ -200,27 +206,56 @@ fn load_source(source: WorkbookSource, options: &PackArgs, color: bool) -> Resul
     let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
     load_options.slots = options.slot.clone();
     load_options.display = options.unit.clone();
-    Workspace::load(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))
+    Workspace::load(source, load_options).map_err(|failure| {
+        // `--set`, `--slot` or `--unit` naming what the workbook lacks is the command line's fault.
+        let code = if failure.is_usage() { 2 } else { 1 };
+        Outcome {
+            code,
+            ..Outcome::error(failure.render(color))
+        }
+    })
 }
 
 /// `--plugins DIR` names a folder on purpose: a typo there must not silently fall back to
 /// the built-in packs.
 fn missing_plugin_folder(options: &PackArgs) -> Result<(), Outcome> {
     match options.plugins.iter().find(|dir| !dir.is_dir()) {
-        Some(dir) => Err(Outcome::fail(format!("--plugins {}: no such folder", dir.display()))),
+        Some(dir) => Err(Outcome::usage(format!("--plugins {}: no such folder", dir.display()))),
         None => Ok(()),
     }
 }
 
-fn show(workbook: Option<&str>, options: &PackArgs, table: Option<&str>, output: &OutputArgs, color: bool) -> Run {
-    let ws = load(workbook, options, color)?;
-    let tables = flopsheet_render::select(&ws, table).map_err(Outcome::fail)?;
+/// How `show` and `get` report a workbook that loaded with errors in it.
+#[derive(Clone, Copy)]
+pub struct Report {
+    pub color: bool,
+    /// Any error in the workbook fails the command (exit 1); otherwise error values are shown
+    /// as values, as a spreadsheet does, and their diagnostics are printed as warnings.
+    pub strict: bool,
+}
+
+fn show(workbook: Option<&str>, options: &PackArgs, table: Option<&str>, output: &OutputArgs, report: Report) -> Run {
+    let ws = load(workbook, options, report.color)?;
+    let tables = flopsheet_render::select(&ws, table).map_err(Outcome::usage)?;
     let style = Style {
         width: output.width,
         ..Style::default()
     };
     let stdout = flopsheet_render::render(&ws, &tables, format_of(output.format), &style);
-    Ok(finish(&ws, stdout, color))
+    Ok(finish_lenient(&ws, stdout, report))
+}
+
+/// What a command that printed reports: with `--strict`, as [`finish`]; otherwise exit 0
+/// and the workbook's diagnostics on stderr as warnings.
+fn finish_lenient(ws: &Workspace, stdout: String, report: Report) -> Outcome {
+    if report.strict {
+        return finish(ws, stdout, report.color);
+    }
+    Outcome {
+        stdout,
+        stderr: ws.render_diagnostics_as_warnings(report.color),
+        code: 0,
+    }
 }
 
 /// Prints the workbook's diagnostics (if any) to stderr and sets the exit code from them.
@@ -265,7 +300,8 @@ fn pack_values(first: &str, names: &[String]) -> Option<(Vec<String>, Vec<String
     Some((ids, all))
 }
 
-fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Run {
+fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, report: Report) -> Run {
+    let color = report.color;
     let (ws, names) = match pack_values(workbook, names) {
         Some((ids, all)) => (load_source(WorkbookSource::Packs(ids), options, color)?, all),
         None if names.is_empty() => {
@@ -280,18 +316,29 @@ fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, 
         None => (load(Some(workbook), options, color)?, names.to_vec()),
     };
     let names = &names[..];
-    let format = if format == GetFormat::Json {
-        Format::Json
-    } else {
-        Format::Table
-    };
-    let stdout = flopsheet_render::values(&ws, names, format).map_err(Outcome::fail)?;
-    let mut outcome = finish(&ws, stdout, color);
-    // A value asked for that is an error fails the command, whatever else is fine.
-    if names
+    let stdout = match format {
+        GetFormat::Plain => flopsheet_render::values(&ws, names, Format::Table),
+        GetFormat::Json => flopsheet_render::values(&ws, names, Format::Json),
+        GetFormat::Table => flopsheet_render::values_grid(&ws, names, Format::Table),
+        GetFormat::Csv => flopsheet_render::values_grid(&ws, names, Format::Csv),
+        GetFormat::Markdown => flopsheet_render::values_grid(&ws, names, Format::Markdown),
+    }
+    // A name that is no cell is the command line's mistake.
+    .map_err(Outcome::usage)?;
+    // A value asked for that is an error fails the command, whatever else is fine; errors in
+    // other cells are warnings (unless `--strict`).
+    let asked_error = names
         .iter()
-        .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))))
-    {
+        .any(|n| matches!(ws.value(n), Ok(flopsheet_engine::Value::Err(_))));
+    let mut outcome = finish_lenient(
+        &ws,
+        stdout,
+        Report {
+            strict: report.strict || asked_error,
+            ..report
+        },
+    );
+    if asked_error {
         outcome.code = 1;
     }
     Ok(outcome)
@@ -299,8 +346,9 @@ fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, 
 
 fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Run {
     let ws = load(Some(workbook), options, color)?;
-    let text = flopsheet_render::explain(&ws, name).map_err(Outcome::fail)?;
-    Ok(finish(&ws, text, color))
+    let text = flopsheet_render::explain(&ws, name).map_err(Outcome::usage)?;
+    let report = Report { color, strict: false };
+    Ok(finish_lenient(&ws, text, report))
 }
 
 fn check(workbook: Option<&str>, options: &PackArgs, references: bool, color: bool) -> Run {
@@ -387,6 +435,11 @@ fn diagnostics_json(
 }
 
 fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Run {
+    if !options.set.is_empty() || !options.slot.is_empty() || !options.unit.is_empty() {
+        return Err(Outcome::usage(
+            "packs takes no --set/--slot/--unit: they change a workbook's cells, and packs lists packs\nhelp: `flopsheet get WORKBOOK NAME --set ...` or `flopsheet show WORKBOOK --slot ...`",
+        ));
+    }
     missing_plugin_folder(options)?;
     let load_options = LoadOptions::from_env(options.plugins.clone(), Vec::new());
     let dir = dir.unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| ".".into()));

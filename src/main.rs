@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod export;
 mod files;
+mod json;
 mod references;
 mod simulate;
 mod watch;

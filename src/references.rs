@@ -95,7 +95,7 @@ pub fn goal(ws: &Workspace, target: &str) -> Result<f64, Outcome> {
         // A cell named `reference` is a goal like any other cell, for a target without one.
         None => match ws.value("reference") {
             Ok(Value::Num(v)) => Ok(v),
-            _ => Err(Outcome::fail(format!(
+            _ => Err(Outcome::usage(format!(
                 "`{target}` has no reference to solve to\nhelp: write one beside it, e.g. `reference: (value: 30.84e6, source: \"...\")`, or give the goal as a number: `--target {target}=VALUE`"
             ))),
         },

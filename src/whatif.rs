@@ -30,7 +30,7 @@ fn value_of(ws: &Workspace, name: &str) -> Value {
 fn check_names(ws: &Workspace, names: &[String]) -> Result<(), Outcome> {
     names
         .iter()
-        .try_for_each(|n| ws.value(n).map(|_| ()).map_err(Outcome::fail))
+        .try_for_each(|n| ws.value(n).map(|_| ()).map_err(Outcome::usage))
 }
 
 /// `+23.2%` (or the absolute change when the base is zero).
@@ -70,7 +70,7 @@ pub fn compare(
     let mut ws = load(Some(workbook), options, color)?;
     let declared = ws.workbook.scenarios.clone();
     if declared.is_empty() {
-        return Err(Outcome::fail(format!(
+        return Err(Outcome::usage(format!(
             "{} declares no scenarios\nhelp: add `scenarios: [Scenario(name: \"h100\", set: {{\"mfu\": 0.4}}, slots: {{\"hardware\": \"h100_sxm\"}})]`",
             ws.source().display()
         )));
@@ -84,7 +84,7 @@ pub fn compare(
                 Some(s) => chosen.push(s.clone()),
                 None => {
                     let names: Vec<&str> = declared.iter().map(|s| s.name.as_str()).collect();
-                    return Err(Outcome::fail(format!(
+                    return Err(Outcome::usage(format!(
                         "no scenario `{name}`; the scenarios are: {}",
                         names.join(", ")
                     )));
@@ -111,6 +111,21 @@ pub fn compare(
                 )))
             }
         }
+    }
+    if output.format == OutputFormat::Json {
+        let records: Vec<serde_json::Value> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let values: Vec<(&str, Value)> = chosen
+                    .iter()
+                    .zip(&columns)
+                    .map(|(s, c)| (s.name.as_str(), c[i]))
+                    .collect();
+                crate::json::compare_record(cell, unit_of(&ws, cell), base[i], &values)
+            })
+            .collect();
+        return Ok(Outcome::ok(crate::json::print(&serde_json::Value::Array(records))));
     }
     // People read each value with its change beside it; scripts get them in separate columns.
     let machine = matches!(output.format, OutputFormat::Csv | OutputFormat::Json);
@@ -165,14 +180,14 @@ fn shown_cells(ws: &Workspace, show: &[String], table: Option<&str>) -> Result<V
         check_names(ws, show)?;
         return Ok(show.to_vec());
     }
-    let tables = flopsheet_render::select(ws, table).map_err(Outcome::fail)?;
+    let tables = flopsheet_render::select(ws, table).map_err(Outcome::usage)?;
     Ok(tables.iter().flat_map(|t| t.cell_names()).collect())
 }
 
 // ----- sweep -----
 
 /// One `--vary`: an input over numbers, or a slot over packs.
-enum Vary {
+pub(crate) enum Vary {
     Input { name: String, values: Vec<f64> },
     Slot { name: String, packs: Vec<String> },
 }
@@ -200,7 +215,21 @@ impl Vary {
 }
 
 /// `NAME=FROM..TO[:STEPS]`, `NAME=a,b,c` (numbers), or `SLOT=pack,pack` for a slot.
-fn parse_vary(arg: &str, ws: &mut Workspace) -> Result<Vary, String> {
+fn parse_vary(arg: &str, ws: &mut Workspace) -> Result<Vary, Outcome> {
+    // Every mistake here is in the command line, except a formula cell that cannot be pinned.
+    parse_vary_spec(arg, ws)
+        .map_err(Outcome::usage)
+        .and_then(|vary| match &vary {
+            Vary::Input { name, .. } => match ws.pin(name) {
+                Ok(_) => Ok(vary),
+                Err(e @ flopsheet_load::InputError::Unknown(_)) => Err(Outcome::usage(e)),
+                Err(e) => Err(Outcome::fail(e)),
+            },
+            Vary::Slot { .. } => Ok(vary),
+        })
+}
+
+fn parse_vary_spec(arg: &str, ws: &Workspace) -> Result<Vary, String> {
     let (name, spec) = arg
         .split_once('=')
         .ok_or_else(|| format!("`--vary {arg}` is not NAME=FROM..TO[:STEPS] or NAME=a,b,c"))?;
@@ -243,7 +272,6 @@ fn parse_vary(arg: &str, ws: &mut Workspace) -> Result<Vary, String> {
     if values.iter().any(|v| !v.is_finite()) {
         return Err(format!("`--vary {arg}`: values must be finite numbers"));
     }
-    ws.pin(&name).map_err(|e| e.to_string())?;
     Ok(Vary::Input { name, values })
 }
 
@@ -259,18 +287,24 @@ pub fn sweep(
     let mut ws = load(Some(workbook), options, color)?;
     check_names(&ws, show)?;
     if vary.is_empty() || vary.len() > 2 {
-        return Err(Outcome::fail(
+        return Err(Outcome::usage(
             "a sweep varies one or two names: `--vary NAME=FROM..TO[:STEPS]` (repeat for a second)",
         ));
     }
     let varies = vary
         .iter()
         .map(|v| parse_vary(v, &mut ws))
-        .collect::<Result<Vec<Vary>, _>>()
-        .map_err(Outcome::fail)?;
+        .collect::<Result<Vec<Vary>, _>>()?;
+    if varies.iter().all(|v| matches!(v, Vary::Slot { .. })) && (varies.len() > 1 || plot_to.is_some()) {
+        return Err(Outcome::usage(if varies.len() > 1 {
+            "only one of the varied names can be a pack slot"
+        } else {
+            "a plot needs a numeric --vary (a pack slot alone has no axis)"
+        }));
+    }
     let points: usize = varies.iter().map(Vary::len).product();
     if points > MAX_POINTS {
-        return Err(Outcome::fail(format!(
+        return Err(Outcome::usage(format!(
             "{points} points is more than the {MAX_POINTS} a sweep may have; use fewer steps"
         )));
     }
@@ -290,9 +324,13 @@ pub fn sweep(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let grid = sweep_grid(&ws, &order, show, &results);
+    let stdout = if output.format == OutputFormat::Json {
+        crate::json::print(&sweep_records(&order, show, &results))
+    } else {
+        sweep_grid(&ws, &order, show, &results).render(format_of(output.format), output.width)
+    };
     let mut outcome = Outcome {
-        stdout: grid.render(format_of(output.format), output.width),
+        stdout,
         ..Outcome::default()
     };
     if let Some(path) = plot_to {
@@ -356,6 +394,30 @@ fn run_sweep(
         }
     }
     Ok(results)
+}
+
+/// `sweep --format json`: one record per point, the varied names (a number, or the pack id
+/// in a slot) and then the shown cells as keys.
+fn sweep_records(order: &[&Vary], show: &[String], results: &SweepResults) -> serde_json::Value {
+    let at = |vary: &Vary, i: usize| match vary {
+        Vary::Input { values, .. } => serde_json::json!(values[i]),
+        Vary::Slot { packs, .. } => serde_json::json!(packs[i]),
+    };
+    let mut records = Vec::new();
+    for (i, row) in results.iter().enumerate() {
+        for (j, values) in row.iter().enumerate() {
+            let mut record = serde_json::Map::new();
+            record.insert(order[0].name().to_string(), at(order[0], i));
+            if let Some(inner) = order.get(1) {
+                record.insert(inner.name().to_string(), at(inner, j));
+            }
+            for (cell, value) in show.iter().zip(values) {
+                record.insert(cell.clone(), flopsheet_render::grid::json_value(*value));
+            }
+            records.push(serde_json::Value::Object(record));
+        }
+    }
+    serde_json::Value::Array(records)
 }
 
 fn sweep_grid(ws: &Workspace, order: &[&Vary], show: &[String], results: &SweepResults) -> Grid {
@@ -454,7 +516,7 @@ pub fn solve(
 ) -> Run {
     let mut ws = load(Some(workbook), options, color)?;
     let Some((target_name, goal)) = target.split_once('=') else {
-        return Err(Outcome::fail(format!("`--target {target}` is not NAME=VALUE")));
+        return Err(Outcome::usage(format!("`--target {target}` is not NAME=VALUE")));
     };
     let target_name = target_name.trim().to_string();
     check_names(&ws, std::slice::from_ref(&target_name))?;
@@ -471,16 +533,19 @@ pub fn solve(
                     e.kind.code()
                 )))
             }
-            Err(e) => return Err(Outcome::fail(format!("`{goal}` is neither a number nor a cell: {e}"))),
+            Err(e) => return Err(Outcome::usage(format!("`{goal}` is neither a number nor a cell: {e}"))),
         },
     };
-    let id = ws.pin(by).map_err(Outcome::fail)?;
+    let id = ws.pin(by).map_err(|e| match e {
+        flopsheet_load::InputError::Unknown(_) => Outcome::usage(e),
+        _ => Outcome::fail(e),
+    })?;
     let start = ws.model.value(id).as_num().unwrap_or(0.0);
     let mut gap = |x: f64| ws.with_inputs(&[(id, x)], |ws| value_of(ws, &target_name).as_num().map(|v| v - goal));
     let range = match within {
         Some(r) => match parse_range(r) {
             Ok(r) => r,
-            Err(e) => return Err(Outcome::fail(e)),
+            Err(e) => return Err(Outcome::usage(format!("--within {e}"))),
         },
         None => match find_bracket(&mut gap, start) {
             Some(r) => r,
@@ -501,6 +566,17 @@ pub fn solve(
         }
     };
     let achieved = ws.with_inputs(&[(id, root.x)], |ws| value_of(ws, &target_name));
+    if output.format == OutputFormat::Json {
+        return Ok(Outcome::ok(crate::json::solve(&crate::json::Solved {
+            target: &target_name,
+            goal,
+            by,
+            value: root.x,
+            was: start,
+            achieved,
+            evaluations: root.evaluations,
+        })));
+    }
     let mut grid = Grid {
         title: format!("Goal seek: {target_name} = {goal} by changing {by}"),
         ..Grid::default()
@@ -555,9 +631,9 @@ pub fn sensitivity(
     color: bool,
 ) -> Run {
     let mut ws = load(Some(workbook), options, color)?;
-    let delta = parse_fraction(by).map_err(Outcome::fail)?;
+    let delta = parse_fraction(by).map_err(|e| Outcome::usage(format!("--by {e}")))?;
     let Some(target) = ws.id(name) else {
-        return Err(Outcome::fail(ws.unknown(name)));
+        return Err(Outcome::usage(ws.unknown(name)));
     };
     let Value::Num(base) = ws.model.value(target) else {
         return Err(Outcome::fail(format!(
@@ -588,6 +664,24 @@ pub fn sensitivity(
     rows.sort_by(|a, b| swing(b).total_cmp(&swing(a)));
     let unit = unit_of(&ws, name);
     let pct = format!("{:.0}%", delta * 100.0);
+    let json = (output.format == OutputFormat::Json).then(|| {
+        let inputs: Vec<crate::json::Sensitive> = rows
+            .iter()
+            .map(|r| {
+                let input = ws.model.name(r.0).to_string();
+                crate::json::Sensitive {
+                    unit: unit_of(&ws, &input).map(str::to_string),
+                    input,
+                    value: r.1,
+                    low: r.2,
+                    high: r.3,
+                    swing: swing(r) / base.abs(),
+                    elasticity: (r.3 - r.2) / base / (2.0 * delta),
+                }
+            })
+            .collect();
+        crate::json::sensitivity(name, unit, base, delta, &inputs, &skipped, &missing)
+    });
     let mut grid = Grid {
         title: format!(
             "Sensitivity of {name} ({}) to ±{pct} in each input",
@@ -636,7 +730,7 @@ pub fn sensitivity(
     }
     grid.note = Some(note);
     let mut outcome = Outcome {
-        stdout: grid.render(format_of(output.format), output.width),
+        stdout: json.unwrap_or_else(|| grid.render(format_of(output.format), output.width)),
         ..Outcome::default()
     };
     if let Some(path) = plot_to {

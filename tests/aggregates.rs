@@ -120,7 +120,7 @@ fn set_one_row_and_the_aggregates_follow() {
         .run()
         .clean()
         .json();
-    let rows = sweep["rows"].as_array().expect("rows");
+    let rows = sweep.as_array().expect("one record per point");
     expect_exact(rows[0]["known_cost"].as_f64().unwrap(), COST_A + COST_B);
     expect_exact(rows[1]["known_cost"].as_f64().unwrap(), 2.0 * COST_A + COST_B);
 }

@@ -1325,20 +1325,18 @@ fn every_shipped_workbook_agrees_across_formats() {
 
         let json = flopsheet(&["show", path, "--format", "json"]).clean().json();
         let mut from_json = Vec::new();
+        let mut units_json = Vec::new();
         for table in json["tables"].as_array().unwrap() {
             for row in table["rows"].as_array().unwrap() {
-                for (column, value) in row.as_object().unwrap() {
-                    // `row` labels the row; `unit` is a cells table's per-row unit;
-                    // `references` holds the references beside the row's values.
-                    if let (false, Some(number)) =
-                        (["row", "unit", "references"].contains(&column.as_str()), value.as_f64())
-                    {
-                        from_json.push((
-                            table["name"].as_str().unwrap().to_string(),
-                            row["row"].as_str().unwrap().to_string(),
-                            column.clone(),
-                            number,
-                        ));
+                // The row's label beside its values, never among them.
+                let label = row["label"].as_str().unwrap().to_string();
+                let units = row["units"].as_object().unwrap();
+                for (column, value) in row["values"].as_object().unwrap() {
+                    let table = table["name"].as_str().unwrap().to_string();
+                    let unit = units.get(column).and_then(|u| u.as_str()).unwrap_or("");
+                    if let Some(number) = value.as_f64() {
+                        units_json.push((table.clone(), label.clone(), column.clone(), unit.to_string()));
+                        from_json.push((table, label.clone(), column.clone(), number));
                     }
                 }
             }
@@ -1351,25 +1349,15 @@ fn every_shipped_workbook_agrees_across_formats() {
             from_json, from_csv,
             "{path}: JSON and CSV show the same cells and values"
         );
-
-        // Where all of a column's cells have one unit, JSON gives that unit for the column.
-        for table in json["tables"].as_array().unwrap() {
-            let name = table["name"].as_str().unwrap();
-            for (column, unit) in table["units"].as_object().unwrap() {
-                let units: BTreeSet<&str> = lines
-                    .iter()
-                    .filter(|l| l.table == name && &l.column == column)
-                    .map(|l| l.unit.as_str())
-                    .collect();
-                if units.len() == 1 {
-                    assert_eq!(
-                        Some(unit.as_str().unwrap()),
-                        units.first().copied(),
-                        "{path}: {name}.{column}"
-                    );
-                }
-            }
-        }
+        // Every cell's unit, in JSON as in CSV.
+        let units_csv: Vec<(String, String, String, String)> = lines
+            .iter()
+            .map(|l| (l.table.clone(), l.row.clone(), l.column.clone(), l.unit.clone()))
+            .collect();
+        assert_eq!(
+            units_json, units_csv,
+            "{path}: JSON and CSV give each cell the same unit"
+        );
     }
 }
 

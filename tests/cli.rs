@@ -105,7 +105,7 @@ fn show_table_selects_one_table() {
 #[test]
 fn show_an_unknown_table_lists_the_tables() {
     flopsheet(&["show", "training_cost", "--table", "trainig"])
-        .failure()
+        .usage_error()
         .stderr_has("no table `trainig`")
         .stderr_has("training, sensitivity");
 }
@@ -202,7 +202,7 @@ fn show_a_table_of_a_workbook_without_cells_or_tables() {
         .flopsheet()
         .args(["show", "model.ron", "--table", "cells"])
         .run()
-        .failure()
+        .usage_error()
         .stderr_has("no table `cells`: this workbook has no tables and no cells of its own");
 }
 
@@ -229,16 +229,23 @@ fn show_json() {
     assert_eq!(json["title"], "Training cost of large language models on GCP TPU v4");
     let training = &json["tables"][0];
     assert_eq!(training["name"], "training");
-    assert_eq!(training["units"]["cost_usd"], "USD");
-    assert_eq!(training["units"]["flops"], "FLOP");
+    assert_eq!(training["layout"], "rows");
     let rows = training["rows"].as_array().unwrap();
-    let names: Vec<&str> = rows.iter().map(|r| r["row"].as_str().unwrap()).collect();
+    assert_eq!(rows[0]["units"]["cost_usd"], "USD");
+    assert_eq!(rows[0]["units"]["flops"], "FLOP");
+    let names: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         ["gpt3", "gopher", "mt_nlg", "palm", "chinchilla", "lamda", "jurassic1"]
     );
-    expect_exact(rows[0]["cost_usd"].as_f64().unwrap(), gpt3_training_cost(2.03, 0.462));
-    expect_exact(rows[3]["cost_usd"].as_f64().unwrap(), palm_training_cost(2.03, 0.462));
+    expect_exact(
+        rows[0]["values"]["cost_usd"].as_f64().unwrap(),
+        gpt3_training_cost(2.03, 0.462),
+    );
+    expect_exact(
+        rows[3]["values"]["cost_usd"].as_f64().unwrap(),
+        palm_training_cost(2.03, 0.462),
+    );
     assert_eq!(json["tables"][1]["name"], "sensitivity");
 }
 
@@ -357,11 +364,11 @@ fn get_json_is_one_object() {
 #[test]
 fn get_an_unknown_cell_suggests_a_name() {
     flopsheet(&["get", "training_cost", "training.palm.cost_ud"])
-        .failure()
+        .usage_error()
         .stderr_has("no cell is named `training.palm.cost_ud`")
         .stderr_has("did you mean `training.palm.cost_usd`");
     flopsheet(&["get", "training_cost", "mfu", "usd_per_flp", "--format", "json"])
-        .failure()
+        .usage_error()
         .stderr_has("did you mean `usd_per_flop`");
 }
 
@@ -517,11 +524,11 @@ fn set_an_unknown_name_suggests_one() {
         "--set",
         "tpu_v4.usd_per_hour_1y=3.22",
     ])
-    .failure()
+    .usage_error()
     .stderr_has("tpu_v4.usd_per_hour_1y")
     .stderr_has("did you mean `tpu_v4.usd_per_hour_1yr`");
     flopsheet(&["show", "training_cost", "--set", "mfuu=0.5"])
-        .failure()
+        .usage_error()
         .stderr_has("did you mean `mfu`");
 }
 
@@ -634,7 +641,7 @@ fn explain_and_errors_show_formulas_as_written_escapes_included() {
 #[test]
 fn explain_an_unknown_cell_suggests_a_name() {
     flopsheet(&["explain", "training_cost", "training.palm.cost_sd"])
-        .failure()
+        .usage_error()
         .stderr_has("did you mean `training.palm.cost_usd`");
 }
 
@@ -692,7 +699,7 @@ fn bad_usage_exits_2() {
         .stderr_has("table, csv, json, markdown");
     flopsheet(&["get", "training_cost"]).usage_error();
     flopsheet(&["show", "--width", "wide"]).usage_error();
-    flopsheet(&["get", "training_cost", "mfu", "--format", "csv"]).usage_error();
+    flopsheet(&["get", "training_cost", "mfu", "--format", "xml"]).usage_error();
 }
 
 // --- diagnostics on broken workbooks -------------------------------------------------------------
@@ -749,7 +756,7 @@ fn an_unknown_name_in_a_formula_points_at_it() {
         .flopsheet()
         .args(["show", "model.ron", "--format", "csv"])
         .run()
-        .workbook_errors()
+        .shown_with_warnings()
         .stdout_has("t,flops,value,flops,#NAME,")
         .stdout_has("t,mfu,value,mfu,0.5,")
         .stderr_has(&location("model.ron", TEXT, "gpt3.parms"));
@@ -801,7 +808,7 @@ fn a_cycle_names_every_cell_in_order() {
         .flopsheet()
         .args(["show", "model.ron", "--format", "csv"])
         .run()
-        .workbook_errors()
+        .shown_with_warnings()
         .stdout_has("t,a,value,a,#CYCLE,")
         .stdout_has("t,b,value,b,#CYCLE,")
         .stdout_has("t,c,value,c,4,");
@@ -825,13 +832,13 @@ fn a_cell_reading_itself_is_a_cycle() {
 }
 
 #[test]
-fn a_division_by_zero_shows_div0_and_exits_1() {
+fn a_division_by_zero_shows_div0_and_exits_1_only_where_strict() {
     let sandbox = model(DIV_ZERO);
     let out = sandbox
         .flopsheet()
         .args(["show", "model.ron", "--width", "100"])
         .run()
-        .workbook_errors()
+        .shown_with_warnings()
         .stderr_has("#DIV/0")
         .stderr_has(&location("model.ron", DIV_ZERO, "\"1 / zero\""));
     // The error flows into the dependents; the other cells are fine.
@@ -847,9 +854,16 @@ fn a_division_by_zero_shows_div0_and_exits_1() {
         .flopsheet()
         .args(["show", "model.ron", "--format", "json"])
         .run()
-        .workbook_errors()
+        .shown_with_warnings()
         .json();
-    assert_eq!(json["tables"][0]["rows"][1]["value"], "#DIV/0");
+    assert_eq!(json["tables"][0]["rows"][1]["values"]["value"], "#DIV/0");
+    // `--strict` fails on any error; `check` always does.
+    sandbox
+        .flopsheet()
+        .args(["show", "model.ron", "--strict"])
+        .run()
+        .workbook_errors()
+        .stdout_has("#DIV/0");
     sandbox.flopsheet().args(["check", "model.ron"]).run().failure();
 }
 
@@ -870,7 +884,7 @@ fn a_non_finite_result_is_num() {
         .flopsheet()
         .args(["show", "model.ron", "--format", "csv"])
         .run()
-        .workbook_errors()
+        .shown_with_warnings()
         .stdout_has("t,root,value,root,#NUM,")
         .stdout_has("t,huge,value,huge,#NUM,")
         .stderr_has(&location("model.ron", TEXT, "\"sqrt(neg)\""));
@@ -1155,14 +1169,9 @@ fn json_gives_each_cell_of_a_cells_table_its_unit() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["row"] == name)
+            .find(|r| r["label"] == name)
             .unwrap();
-        // Wherever the JSON puts it: on the row, keyed by the cell, or for the whole column.
-        let json_unit = row
-            .get("unit")
-            .or_else(|| table["units"].get(name))
-            .or_else(|| table["units"].get("value"));
-        assert_eq!(json_unit.and_then(|u| u.as_str()), Some(unit), "unit of {name}: {json}");
+        assert_eq!(row["units"]["value"].as_str(), Some(unit), "unit of {name}: {json}");
     }
 }
 
@@ -1198,10 +1207,10 @@ fn unit_shows_a_cell_in_another_unit_of_its_dimension() {
     .clean()
     .stdout_has("3.183 TiB");
     flopsheet(&["show", "hardware", "--unit", "gpt3_training_bytes=USD"])
-        .workbook_errors()
+        .usage_error()
         .stderr_has("--unit gpt3_training_bytes=USD: cannot show a value in B as USD: B is not USD");
     flopsheet(&["show", "hardware", "--unit", "gpt3_training_bytes=hr"])
-        .workbook_errors()
+        .usage_error()
         .stderr_has("`hr` is not a unit");
 }
 

@@ -203,7 +203,7 @@ fn slot_qualified_names_work_on_the_command_line() {
     .success();
     expect_exact(csv_field(&sweep, "87500000000.0", 1), base / 2.0);
     flopsheet(&["get", wb, "model.paramz"])
-        .failure()
+        .usage_error()
         .stderr_has("did you mean");
 }
 

@@ -62,7 +62,7 @@ fn csv_and_json_keep_the_error_code() {
         "{csv:?}"
     );
     let json = run(&sandbox, &["show", "model.ron", "--format", "json"]).clean().json();
-    assert_eq!(json["tables"][0]["rows"][0]["value"], "#N/A");
+    assert_eq!(json["tables"][0]["rows"][0]["values"]["value"], "#N/A");
     // Asking for a value that is not there is an error, as for any error value.
     let get = run(
         &sandbox,
@@ -142,7 +142,7 @@ fn sweep_and_solve_vary_a_missing_value() {
     )
     .clean()
     .json();
-    let rows = sweep["rows"].as_array().expect("rows");
+    let rows = sweep.as_array().expect("one record per point");
     assert_eq!(rows.len(), 2, "{sweep}");
     assert_eq!(rows[0]["reported_cost"], 4000.0, "{sweep}");
     assert_eq!(rows[1]["reported_cost"], 2000.0, "{sweep}");

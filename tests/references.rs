@@ -126,7 +126,7 @@ fn json_and_csv_carry_the_reference_the_difference_and_what_it_cites() {
     assert!(rows[0].get("references").is_none(), "mfu has no reference: {}", rows[0]);
     let gpu = &rows[1]["references"]["value"];
     let estimate = gpu_hours(PARAMS, TOKENS, 0.4);
-    expect_exact(rows[1]["value"].as_f64().unwrap(), estimate);
+    expect_exact(rows[1]["values"]["value"].as_f64().unwrap(), estimate);
     assert_eq!(gpu["reference"].as_f64(), Some(REPORTED));
     expect_exact(gpu["difference"].as_f64().unwrap(), estimate / REPORTED - 1.0);
     assert_eq!(gpu["tolerance"].as_f64(), Some(0.15));
@@ -234,10 +234,11 @@ fn solve_calibrates_an_input_to_meet_the_reference() {
     .json();
     // 6 N D / (peak · mfu · 3600) = reported  ⇒  mfu = 6 N D / (peak · 3600 · reported).
     let want = 6.0 * PARAMS * TOKENS / (H100_BF16 * 3600.0 * REPORTED);
-    expect_exact(json["rows"][0]["value"].as_f64().unwrap(), want);
-    expect_exact(json["rows"][1]["value"].as_f64().unwrap(), REPORTED);
+    expect_exact(json["value"].as_f64().unwrap(), want);
+    expect_exact(json["goal"].as_f64().unwrap(), REPORTED);
+    expect_exact(json["achieved"].as_f64().unwrap(), REPORTED);
     // A cell without a reference says so.
-    let out = run(&s, &["solve", "model.ron", "--target", "mfu=reference", "--by", "peak"]).failure();
+    let out = run(&s, &["solve", "model.ron", "--target", "mfu=reference", "--by", "peak"]).usage_error();
     out.stderr_has("error: `mfu` has no reference to solve to\nhelp: ");
 }
 
@@ -272,7 +273,7 @@ fn an_error_value_or_a_zero_reference_is_explained() {
         "  {at}: `broken`: the estimate is #DIV/0 (division by zero), so it cannot be compared with its reference: estimate #DIV/0, reference 2, tolerance ±10%\n"
     ));
     // A reference of 0 has no relative difference: shown as `—`, with why under the table.
-    let shown = run(&s, &["show", "model.ron"]).workbook_errors();
+    let shown = run(&s, &["show", "model.ron"]).shown_with_warnings();
     shown.stdout_has("small: no difference, the reference is 0, and a difference relative to 0 is undefined");
 }
 

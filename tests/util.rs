@@ -158,6 +158,22 @@ impl Out {
         self
     }
 
+    /// Exit code 0 with the workbook's errors on stderr as warnings: `show` (and `get` of
+    /// other cells) prints error values as values, as a spreadsheet does.
+    #[track_caller]
+    pub fn shown_with_warnings(self) -> Out {
+        assert_eq!(self.code, Some(0), "expected exit code 0:\n{self:?}");
+        assert!(
+            self.stderr.contains("warning: "),
+            "expected a warning on stderr:\n{self:?}"
+        );
+        assert!(
+            !self.stderr.contains("error: "),
+            "expected no error on stderr:\n{self:?}"
+        );
+        self
+    }
+
     /// Exit code 2 (bad usage), nothing on stdout.
     #[track_caller]
     pub fn usage_error(self) -> Out {

@@ -1193,10 +1193,10 @@ impl Resolver {
                     // A reference's hidden cell is no name to suggest.
                     let visible = self.cells.keys().filter(|k| !k.ends_with(crate::references::SUFFIX));
                     let suggestions = closest(name, visible);
-                    self.diagnostics.push(with_suggestions(
+                    self.diagnostics.push(crate::source::usage(with_suggestions(
                         Diagnostic::error().with_message(format!("--set {written}=...: no cell is named `{name}`")),
                         &suggestions,
-                    ));
+                    )));
                 }
             }
         }

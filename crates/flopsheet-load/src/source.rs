@@ -11,6 +11,20 @@ pub type FileId = usize;
 /// A problem found in the user's files, with spans into the [`Sources`].
 pub type Diagnostic = CodespanDiagnostic<FileId>;
 
+/// The code of a diagnostic about the command line (`--set`, `--slot`, `--unit` naming what is
+/// not there), not about the files: the CLI reports it as bad usage (exit 2). Not printed.
+pub const USAGE: &str = "usage";
+
+/// Marks a diagnostic as one about the command line: see [`USAGE`].
+pub fn usage(d: Diagnostic) -> Diagnostic {
+    d.with_code(USAGE)
+}
+
+/// Whether a diagnostic is about the command line: see [`USAGE`].
+pub fn is_usage(d: &Diagnostic) -> bool {
+    d.code.as_deref() == Some(USAGE)
+}
+
 /// Every file read for a workspace: workbooks and packs, from disk or built in.
 #[derive(Default)]
 pub struct Sources {
@@ -101,6 +115,17 @@ impl Sources {
         };
         let config = term::Config::default();
         for d in diagnostics {
+            // The usage code is for the CLI's exit code, not for people.
+            let unmarked;
+            let d = if is_usage(d) {
+                unmarked = Diagnostic {
+                    code: None,
+                    ..d.clone()
+                };
+                &unmarked
+            } else {
+                d
+            };
             // Rendering only fails on a span outside its file, which would be our bug; fall back
             // to the message alone rather than lose the diagnostic.
             if term::emit(&mut buffer, &config, self, d).is_err() {

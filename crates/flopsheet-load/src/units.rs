@@ -162,20 +162,20 @@ pub fn apply_displays(
         let name = target.as_deref().unwrap_or(written);
         let Some(info) = cells.get_mut(name) else {
             let suggestions = flopsheet_engine::suggest::closest(name, cells.keys());
-            diagnostics.push(with_suggestions(
+            diagnostics.push(crate::source::usage(with_suggestions(
                 Diagnostic::error().with_message(format!("--unit {written}={display}: no cell is named `{name}`")),
                 &suggestions,
-            ));
+            )));
             continue;
         };
         let shown = match registry.parse(display) {
             Ok(shown) => shown,
             Err(e) => {
-                diagnostics.push(
+                diagnostics.push(crate::source::usage(
                     Diagnostic::error()
                         .with_message(format!("--unit {written}={display}: {e}"))
                         .with_notes(vec![format!("help: {}", e.help())]),
-                );
+                ));
                 continue;
             }
         };
@@ -188,15 +188,15 @@ pub fn apply_displays(
             Some((text, Ok(unit))) => {
                 let mut d = incompatible_display(&text, &unit, display, &shown);
                 d.message = format!("--unit {written}={display}: {}", d.message);
-                diagnostics.push(d);
+                diagnostics.push(crate::source::usage(d));
             }
-            _ => diagnostics.push(
+            _ => diagnostics.push(crate::source::usage(
                 Diagnostic::error()
                     .with_message(format!(
                         "--unit {written}={display}: `{name}` has no unit to convert from"
                     ))
                     .with_notes(vec![format!("help: give `{name}` a `unit` in its file")]),
-            ),
+            )),
         }
     }
 }

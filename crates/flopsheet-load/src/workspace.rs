@@ -194,6 +194,13 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Whether every error is about the command line (`--set`, `--slot`, `--unit` naming what
+    /// is not there), not about the files: bad usage.
+    pub fn is_usage(&self) -> bool {
+        let mut errors = self.diagnostics.iter().filter(|d| is_error(d)).peekable();
+        errors.peek().is_some() && errors.all(crate::source::is_usage)
+    }
+
     pub fn render(&self, color: bool) -> String {
         self.sources.render(&self.diagnostics, color)
     }
@@ -392,6 +399,21 @@ impl Workspace {
 
     pub fn render_diagnostics(&self, color: bool) -> String {
         self.sources.render(&self.diagnostics, color)
+    }
+
+    /// The diagnostics with every error printed as a warning: for a command that shows error
+    /// values as values (`show`, `get` of other cells), as a spreadsheet does.
+    pub fn render_diagnostics_as_warnings(&self, color: bool) -> String {
+        use codespan_reporting::diagnostic::Severity;
+        let warnings: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic {
+                severity: d.severity.min(Severity::Warning),
+                ..d.clone()
+            })
+            .collect();
+        self.sources.render(&warnings, color)
     }
 
     /// The name a cell has in the model: `SLOT.NAME` (`model.params`) is the value of the pack
@@ -704,7 +726,7 @@ fn bind_slots(
                 } else {
                     format!("the workbook has no slot `{slot}`; its slots are: {}", known.join(", "))
                 };
-                diagnostics.push(Diagnostic::error().with_message(message));
+                diagnostics.push(crate::source::usage(Diagnostic::error().with_message(message)));
             }
         }
     }

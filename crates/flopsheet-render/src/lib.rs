@@ -11,4 +11,4 @@ pub mod tables;
 pub use explain::explain;
 pub use grid::{csv_line, Field, Grid};
 pub use number::{format_difference, format_number, format_tolerance, format_value, group_thousands};
-pub use tables::{raw, render, select, values, Format, Style};
+pub use tables::{raw, render, select, values, values_grid, Format, Style};

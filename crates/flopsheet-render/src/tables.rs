@@ -312,49 +312,84 @@ fn csv_reference(c: Option<&Comparison<'_>>) -> [String; 5] {
     ]
 }
 
+/// `show --format json` (documented in `docs/json.md`): the workbook's title and its tables;
+/// each row is `{"label", "values": {COLUMN: VALUE}, "units": {COLUMN: UNIT}}`, with
+/// `"references"` when a cell of the row has one and `"note"` in a table of cells. The label
+/// sits beside the values, never among them, so no column name can clash with it.
 fn json_tables(ws: &Workspace, tables: &[Cow<'_, Table>]) -> Json {
     let tables: Vec<Json> = tables
         .iter()
         .map(|table| {
-            let mut units = Map::new();
+            let (layout, columns): (&str, Vec<String>) = match &table.layout {
+                Layout::Rows { columns, .. } => ("rows", columns.clone()),
+                Layout::Cells(_) => ("cells", vec!["value".into()]),
+            };
             let rows: Vec<Json> = rows(ws, table)
                 .into_iter()
-                .map(|(row, entries)| {
-                    let mut object = Map::new();
-                    object.insert("row".into(), json!(row));
-                    let columns: Vec<String> = match &table.layout {
-                        Layout::Rows { columns, .. } => columns.clone(),
-                        Layout::Cells(_) => vec!["value".into()],
-                    };
-                    // Each referenced cell's comparison, by column; no key when there is none.
-                    let references: Map<String, Json> = columns
-                        .iter()
-                        .zip(&entries)
-                        .filter_map(|(column, e)| Some((column.clone(), reference_json(e.reference.as_ref()?))))
-                        .collect();
+                .map(|(label, entries)| {
+                    let mut values = Map::new();
+                    let mut units = Map::new();
+                    let mut references = Map::new();
                     for (column, e) in columns.iter().zip(&entries) {
-                        object.insert(column.clone(), json_value(e.value));
-                        match (&table.layout, e.unit) {
-                            // A list of cells mixes units: each row carries its own.
-                            (Layout::Cells(_), Some(unit)) => {
-                                object.insert("unit".into(), json!(unit));
-                            }
-                            (Layout::Rows { .. }, Some(unit)) => {
-                                units.insert(column.clone(), json!(unit));
-                            }
-                            _ => {}
+                        values.insert(column.clone(), json_value(e.value));
+                        if let Some(unit) = e.unit {
+                            units.insert(column.clone(), json!(unit));
+                        }
+                        if let Some(c) = &e.reference {
+                            references.insert(column.clone(), reference_json(c));
                         }
                     }
+                    let mut object = Map::new();
+                    object.insert("label".into(), json!(label));
+                    object.insert("values".into(), Json::Object(values));
+                    object.insert("units".into(), Json::Object(units));
                     if !references.is_empty() {
                         object.insert("references".into(), Json::Object(references));
+                    }
+                    if let Layout::Cells(_) = table.layout {
+                        let note = ws.workbook.cells.get(&label).and_then(|i| i.note());
+                        object.insert("note".into(), json!(note));
                     }
                     Json::Object(object)
                 })
                 .collect();
-            json!({ "name": table.name, "title": table.title, "units": units, "rows": rows })
+            json!({
+                "name": table.name,
+                "title": table.title,
+                "layout": layout,
+                "columns": columns,
+                "rows": rows,
+                "note": table.note,
+            })
         })
         .collect();
     json!({ "title": ws.workbook.title, "tables": tables })
+}
+
+/// `get --format table|csv|markdown`: one row per name asked, `name,value,unit` (CSV carries
+/// the raw value at full precision, the others the value formatted by its unit).
+pub fn values_grid(ws: &Workspace, names: &[String], format: Format) -> Result<String, String> {
+    let mut grid = Grid {
+        headers: vec!["name".into(), "value".into(), "unit".into()],
+        ..Grid::default()
+    };
+    for name in names {
+        let value = ws.value(name).map_err(|e| e.to_string())?;
+        let unit = ws.workbook.cells.get(&ws.canonical(name)).and_then(|i| i.unit());
+        let shown = match format {
+            Format::Csv => Field {
+                text: raw(value),
+                raw: json!(raw(value)),
+            },
+            _ => Field::value(value, unit),
+        };
+        grid.rows.push(vec![
+            Field::label(name.clone()),
+            shown,
+            Field::label(unit.unwrap_or("")),
+        ]);
+    }
+    Ok(grid.render(format, None))
 }
 
 /// `get`: the values of named cells, at full precision.
