@@ -3,6 +3,7 @@
 //!
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
+//! - `charts`: `--plot` charts read back (ticks by unit, titles, legends, log axes, PNG);
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `invalid`: the corpus of invalid inputs, each diagnostic held by a snapshot; no panics;
 //! - `language`: workbook functions, packs that require packs, slot-qualified names;
@@ -17,6 +18,7 @@ mod hostile_inputs;
 mod util;
 
 mod article;
+mod charts;
 mod cli;
 mod invalid;
 mod language;

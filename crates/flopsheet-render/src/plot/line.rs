@@ -178,7 +178,7 @@ impl Draw for SweepChart {
             .x_label_formatter(&|v| x_axis.label(*v))
             .y_label_formatter(&|v| y_axis.label(*v))
             .bold_line_style(BLACK.mix(0.12))
-            .light_line_style(BLACK.mix(0.05))
+            .light_line_style(BLACK.mix(0.035))
             .axis_style(BLACK.mix(0.6))
             .draw()
             .map_err(PlotError::draw)?;
