@@ -1,6 +1,7 @@
 //! Drawing one chart on either backend: SVG text, or an RGB bitmap encoded as PNG. Also the
 //! pieces both charts share: the palette, text fitting and the legend.
 
+use super::raster::Raster;
 use super::{font, ImageFormat, PlotError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -30,7 +31,7 @@ pub fn render(chart: &impl Draw, format: ImageFormat) -> Result<Vec<u8>, PlotErr
         ImageFormat::Png => {
             let mut rgb = vec![0u8; w as usize * h as usize * 3];
             {
-                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                let root = Raster(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
                 chart.draw(&root)?;
                 root.present().map_err(PlotError::draw)?;
             }
@@ -147,7 +148,7 @@ fn draw_mark<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, mark: &Mark, (x,
 /// The width a column legend of `entries` needs.
 pub fn column_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry]) -> u32 {
     let text = entries.iter().map(|e| measure(area, &e.text, LEGEND).0).max().unwrap_or(0);
-    text + MARK_W as u32 + 40
+    text + MARK_W as u32 + 60
 }
 
 /// Entries one under the other, from `top` pixels down `area`, cut to its width.

@@ -12,6 +12,7 @@ mod axis;
 mod canvas;
 mod font;
 mod line;
+mod raster;
 pub mod ticks;
 mod tornado;
 
