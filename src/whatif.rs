@@ -428,7 +428,11 @@ fn sweep_plot(
                 .enumerate()
                 .map(|(k, cell)| Series {
                     name: cell.clone(),
-                    points: values.iter().zip(results).map(|(&x, row)| (x, num(&row[0][k]))).collect(),
+                    points: values
+                        .iter()
+                        .zip(results)
+                        .map(|(&x, row)| (x, num(&row[0][k])))
+                        .collect(),
                 })
                 .collect();
             (name, series, None)
@@ -439,7 +443,11 @@ fn sweep_plot(
                 let value = format!("{} = {}", outer.name(), outer.label(i, ws).text);
                 for (k, cell) in show.iter().enumerate() {
                     series.push(Series {
-                        name: if show.len() > 1 { format!("{cell}, {value}") } else { value.clone() },
+                        name: if show.len() > 1 {
+                            format!("{cell}, {value}")
+                        } else {
+                            value.clone()
+                        },
                         points: values.iter().zip(row).map(|(&x, vals)| (x, num(&vals[k]))).collect(),
                     });
                 }

@@ -1,6 +1,7 @@
 //! Drawing one chart on either backend: SVG text, or an RGB bitmap encoded as PNG. Also the
 //! pieces both charts share: the palette, text fitting and the legend.
 
+use super::axis::ValueAxis;
 use super::raster::Raster;
 use super::{font, ImageFormat, PlotError};
 use plotters::coord::Shift;
@@ -82,6 +83,27 @@ pub fn measure<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, si
         .unwrap_or((text.chars().count() as u32 * size * 6 / 10, size))
 }
 
+/// The width of the widest of `texts` at `size`.
+pub fn widest<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, texts: &[String], size: u32) -> u32 {
+    texts.iter().map(|t| measure(area, t, size).0).max().unwrap_or(0)
+}
+
+/// A horizontal value axis with as many ticks (2 to 8) as fit side by side in `room` pixels,
+/// with space between their labels.
+pub fn x_axis<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (lo, hi): (f64, f64),
+    log: bool,
+    unit: Option<&str>,
+    room: u32,
+) -> ValueAxis {
+    (2..=8)
+        .rev()
+        .map(|n| ValueAxis::new(lo, hi, log, unit, n))
+        .find(|a| (widest(area, a.labels(), TICK) + 24) * a.labels().len() as u32 <= room)
+        .unwrap_or_else(|| ValueAxis::new(lo, hi, log, unit, 2))
+}
+
 /// `text`, cut with `…` to fit `width` pixels at `size`.
 pub fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: u32, width: u32) -> String {
     if measure(area, text, size).0 <= width {
@@ -97,7 +119,10 @@ pub fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: 
 
 /// Draws `title` centred at the top of `root` (smaller, then cut, if it is too wide) and
 /// returns the area below it.
-pub fn title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<DrawingArea<DB, Shift>, PlotError> {
+pub fn title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
     let (w, _) = root.dim_in_pixel();
     let room = w.saturating_sub(40);
     let size = (18..=TITLE)
@@ -131,7 +156,11 @@ pub enum Mark {
 
 const MARK_W: i32 = 30;
 
-fn draw_mark<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, mark: &Mark, (x, y): (i32, i32)) -> Result<(), PlotError> {
+fn draw_mark<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    mark: &Mark,
+    (x, y): (i32, i32),
+) -> Result<(), PlotError> {
     match mark {
         Mark::Line(color) => {
             area.draw(&PathElement::new(vec![(x, y), (x + MARK_W, y)], color.stroke_width(3)))
@@ -140,19 +169,30 @@ fn draw_mark<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, mark: &Mark, (x,
                 .map_err(PlotError::draw)
         }
         Mark::Swatch(color) => area
-            .draw(&Rectangle::new([(x + 4, y - 8), (x + MARK_W - 4, y + 8)], color.filled()))
+            .draw(&Rectangle::new(
+                [(x + 4, y - 8), (x + MARK_W - 4, y + 8)],
+                color.filled(),
+            ))
             .map_err(PlotError::draw),
     }
 }
 
 /// The width a column legend of `entries` needs.
 pub fn column_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry]) -> u32 {
-    let text = entries.iter().map(|e| measure(area, &e.text, LEGEND).0).max().unwrap_or(0);
+    let text = entries
+        .iter()
+        .map(|e| measure(area, &e.text, LEGEND).0)
+        .max()
+        .unwrap_or(0);
     text + MARK_W as u32 + 60
 }
 
 /// Entries one under the other, from `top` pixels down `area`, cut to its width.
-pub fn legend_column<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry], top: i32) -> Result<(), PlotError> {
+pub fn legend_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    top: i32,
+) -> Result<(), PlotError> {
     let (w, _) = area.dim_in_pixel();
     let room = w.saturating_sub(MARK_W as u32 + 30);
     let line = LEGEND as i32 + 12;
@@ -171,7 +211,11 @@ pub fn legend_column<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries:
 }
 
 /// Entries side by side, centred on one line of `area`, `y` pixels from its top.
-pub fn legend_row<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry], y: i32) -> Result<(), PlotError> {
+pub fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    y: i32,
+) -> Result<(), PlotError> {
     let (w, _) = area.dim_in_pixel();
     let gap = 30;
     let widths: Vec<i32> = entries

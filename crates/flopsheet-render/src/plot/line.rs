@@ -60,7 +60,11 @@ impl SweepChart {
             return one.title();
         }
         let last = |q: &Quantity| q.name.rsplit('.').next().unwrap_or("").to_string();
-        let common = self.shown.first().map(last).filter(|l| self.shown.iter().all(|q| last(q) == *l));
+        let common = self
+            .shown
+            .first()
+            .map(last)
+            .filter(|l| self.shown.iter().all(|q| last(q) == *l));
         titled(common.as_deref().unwrap_or("value"), self.y_unit())
     }
 
@@ -137,21 +141,17 @@ impl Draw for SweepChart {
 
         let xs = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
         let ys = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-        let (x_lo, x_hi) = ticks::extent(xs).unwrap_or((0.0, 1.0));
-        let (y_lo, y_hi) = ticks::extent(ys).unwrap_or((0.0, 1.0));
+        let x_range = ticks::extent(xs).unwrap_or((0.0, 1.0));
+        let (mut y_lo, y_hi) = ticks::extent(ys).unwrap_or((0.0, 1.0));
+        // Costs from zero, as a reader expects, unless that squeezes the lines together.
+        if !log_y && y_lo > 0.0 && y_lo < y_hi / 2.0 {
+            y_lo = 0.0;
+        }
         let plot_w = plot_area.dim_in_pixel().0;
-        // As many x ticks as fit side by side with room between them.
-        let x_axis = (2..=8)
-            .rev()
-            .map(|n| ValueAxis::new(x_lo, x_hi, log_x, self.x.unit.as_deref(), n))
-            .find(|a| {
-                let widest = a.labels().iter().map(|l| canvas::measure(root, l, TICK).0).max().unwrap_or(0);
-                (widest + 24) * a.labels().len() as u32 <= plot_w.saturating_sub(200)
-            })
-            .unwrap_or_else(|| ValueAxis::new(x_lo, x_hi, log_x, self.x.unit.as_deref(), 2));
+        let x_unit = self.x.unit.as_deref();
+        let x_axis = canvas::x_axis(root, x_range, log_x, x_unit, plot_w.saturating_sub(200));
         let y_axis = ValueAxis::new(y_lo, y_hi, log_y, self.y_unit(), (h / 70).max(3) as usize);
-
-        let widest_y = y_axis.labels().iter().map(|l| canvas::measure(root, l, TICK).0).max().unwrap_or(0);
+        let widest_y = canvas::widest(root, y_axis.labels(), TICK);
         let last_x = x_axis.labels().last().map_or(0, |l| canvas::measure(root, l, TICK).0);
         let right = if x_axis.last_tick_at_end() && legend.is_none() {
             last_x / 2 + 12
@@ -226,8 +226,14 @@ mod tests {
         let one = chart(&[("training.cost_usd", Some("USD"))], None);
         assert_eq!(one.title(), "training.cost_usd as mfu varies");
         assert_eq!(one.y_title(), "training.cost_usd (USD)");
-        let two = chart(&[("t.gpt3.cost_usd", Some("USD")), ("t.palm.cost_usd", Some("USD"))], Some("hardware"));
-        assert_eq!(two.title(), "t.gpt3.cost_usd and t.palm.cost_usd as mfu and hardware vary");
+        let two = chart(
+            &[("t.gpt3.cost_usd", Some("USD")), ("t.palm.cost_usd", Some("USD"))],
+            Some("hardware"),
+        );
+        assert_eq!(
+            two.title(),
+            "t.gpt3.cost_usd and t.palm.cost_usd as mfu and hardware vary"
+        );
         assert_eq!(two.y_title(), "cost_usd (USD)");
         let mixed = chart(&[("a", Some("USD")), ("b", Some("%"))], None);
         assert_eq!(mixed.y_title(), "value");

@@ -33,12 +33,11 @@ fn round_step(lo: f64, hi: f64, count: usize) -> f64 {
         return 1.0;
     }
     let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
         .map(|m| m * power)
         .find(|&s| s >= raw * (1.0 - 1e-9))
-        .unwrap_or(10.0 * power);
-    step
+        .unwrap_or(10.0 * power)
 }
 
 /// At most about `count` round ticks inside `lo..=hi`, each a whole multiple of one step (a
@@ -85,7 +84,7 @@ pub fn logarithmic(lo: f64, hi: f64, count: usize) -> (Vec<f64>, Vec<f64>) {
     }
     let every = decades.div_ceil(count.max(1)).max(1);
     let ticks = (first..=last)
-        .filter(|p| (p - first) as usize % every == 0)
+        .filter(|p| ((p - first) as usize).is_multiple_of(every))
         .map(|p| 10f64.powi(p))
         .collect();
     let light = if decades <= 8 { light } else { Vec::new() };
@@ -121,7 +120,10 @@ pub fn labels(ticks: &[f64], unit: Option<&str>, log: bool) -> Vec<String> {
         if log || ticks.len() < 2 {
             last_digit_place(v)
         } else {
-            let step = ticks.windows(2).map(|w| (w[1] - w[0]).abs()).fold(f64::INFINITY, f64::min);
+            let step = ticks
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .fold(f64::INFINITY, f64::min);
             last_digit_place(step)
         }
     };

@@ -103,19 +103,11 @@ impl Draw for Tornado {
         let bars = self.sorted();
         let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
         let values = bars.iter().flat_map(|b| [b.low, b.high]).chain([self.base]);
-        let (lo, hi) = ticks::extent(values).unwrap_or((0.0, 1.0));
+        let range = ticks::extent(values).unwrap_or((0.0, 1.0));
         let unit = self.target.unit.as_deref();
         let (plot_w, _) = plot_area.dim_in_pixel();
-        let widest_name = names.iter().map(|n| canvas::measure(root, n, TICK).0).max().unwrap_or(0);
-        let name_room = widest_name.min(plot_w / 3);
-        let x_axis = (2..=8)
-            .rev()
-            .map(|n| ValueAxis::new(lo, hi, false, unit, n))
-            .find(|a| {
-                let widest = a.labels().iter().map(|l| canvas::measure(root, l, TICK).0).max().unwrap_or(0);
-                (widest + 24) * a.labels().len() as u32 <= plot_w.saturating_sub(name_room + 80)
-            })
-            .unwrap_or_else(|| ValueAxis::new(lo, hi, false, unit, 2));
+        let name_room = canvas::widest(root, &names, TICK).min(plot_w / 3);
+        let x_axis = canvas::x_axis(root, range, false, unit, plot_w.saturating_sub(name_room + 80));
         let shown_names: Vec<String> = names.iter().map(|n| canvas::fit(root, n, TICK, name_room)).collect();
         let y_axis = ValueAxis::categories(&shown_names);
         let last_x = x_axis.labels().last().map_or(0, |l| canvas::measure(root, l, TICK).0);
@@ -131,7 +123,12 @@ impl Draw for Tornado {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_desc(canvas::fit(root, &self.target.title(), AXIS_TITLE, plot_w.saturating_sub(name_room + 80)))
+            .x_desc(canvas::fit(
+                root,
+                &self.target.title(),
+                AXIS_TITLE,
+                plot_w.saturating_sub(name_room + 80),
+            ))
             .axis_desc_style(canvas::style(AXIS_TITLE))
             .label_style(canvas::style(TICK))
             .x_label_formatter(&|v| x_axis.label(*v))
