@@ -80,18 +80,24 @@ impl ValueAxis {
     }
 }
 
+/// 4% of the span on each side (5% of the value for a single value); an f64 still holds
+/// both ends.
 fn pad_linear(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = (lo.max(-f64::MAX), hi.min(f64::MAX));
     let pad = if hi > lo {
-        (hi - lo) * 0.04
+        (hi / 2.0 - lo / 2.0) * 0.08
     } else {
         lo.abs().max(1.0) * 0.05
     };
-    (lo - pad, hi + pad)
+    ((lo - pad).max(-f64::MAX), (hi + pad).min(f64::MAX))
 }
 
+/// 3% of the span on each side, in log space; an f64 still holds both ends.
 fn pad_log(lo: f64, hi: f64) -> (f64, f64) {
-    let ratio = if hi > lo { (hi / lo).powf(0.03) } else { 1.2 };
-    (lo / ratio, hi * ratio)
+    let pad = if hi > lo { (hi.ln() - lo.ln()) * 0.03 } else { 0.2 };
+    let lo = (lo.ln() - pad).exp().max(f64::MIN_POSITIVE);
+    let hi = (hi.ln() + pad).exp().min(f64::MAX);
+    (lo, hi.max(lo * 2.0))
 }
 
 impl Ranged for ValueAxis {

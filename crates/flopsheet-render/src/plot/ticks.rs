@@ -43,10 +43,13 @@ fn round_step(lo: f64, hi: f64, count: usize) -> f64 {
 /// At most about `count` round ticks inside `lo..=hi`, each a whole multiple of one step (a
 /// tick within rounding of zero is zero).
 pub fn linear(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
     let step = round_step(lo, hi, count);
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
-    if last < first || last - first > 1000 {
+    if last.checked_sub(first).is_none_or(|n| !(0..=1000).contains(&n)) {
         return vec![lo];
     }
     (first..=last)
@@ -65,13 +68,22 @@ pub fn linear(lo: f64, hi: f64, count: usize) -> Vec<f64> {
 /// power of ten (every second or third when there are many), with 2 and 5 times each when the
 /// axis spans under three decades, or round linear ticks when it spans under one.
 pub fn logarithmic(lo: f64, hi: f64, count: usize) -> (Vec<f64>, Vec<f64>) {
-    let (first, last) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+    if !(lo > 0.0 && hi.is_finite() && lo <= hi) {
+        return (Vec::new(), Vec::new());
+    }
+    // Powers of ten an f64 holds, whatever the range (a subnormal `lo` is below 1e-308).
+    let power = |v: f64| v.log10().clamp(-308.0, 308.0);
+    let (first, last) = (power(lo).ceil() as i32, power(hi).floor() as i32);
     let decades = (last - first).max(0) as usize + 1;
     let inside = |v: &f64| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9);
-    let light: Vec<f64> = (first - 1..=last)
-        .flat_map(|p| (2..10).map(move |m| f64::from(m) * 10f64.powi(p)))
-        .filter(inside)
-        .collect();
+    let light: Vec<f64> = if decades <= 8 {
+        (first - 1..=last)
+            .flat_map(|p| (2..10).map(move |m| f64::from(m) * 10f64.powi(p)))
+            .filter(inside)
+            .collect()
+    } else {
+        Vec::new()
+    };
     if last < first || (decades < 3 && hi / lo < 30.0) {
         let with_halves: Vec<f64> = (first - 1..=last)
             .flat_map(|p| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(p)))
@@ -87,12 +99,14 @@ pub fn logarithmic(lo: f64, hi: f64, count: usize) -> (Vec<f64>, Vec<f64>) {
         .filter(|p| ((p - first) as usize).is_multiple_of(every))
         .map(|p| 10f64.powi(p))
         .collect();
-    let light = if decades <= 8 { light } else { Vec::new() };
     (ticks, light)
 }
 
 /// The place of the last significant digit of `step` (-1 for 0.5, -2 for 0.25, 6 for 1e6).
 fn last_digit_place(step: f64) -> i32 {
+    if !(step != 0.0 && step.is_finite()) {
+        return 0;
+    }
     let mut place = step.abs().log10().floor() as i32;
     for _ in 0..4 {
         let scaled = step / 10f64.powi(place);
@@ -106,10 +120,13 @@ fn last_digit_place(step: f64) -> i32 {
 
 /// Significant figures to write `v` to the place `place`: at least one.
 fn digits_to(v: f64, place: i32) -> i32 {
-    if v == 0.0 {
+    if v == 0.0 || !v.is_finite() {
         return 1;
     }
-    (v.abs().log10().floor() as i32 - place + 1).max(1)
+    (v.abs().log10().floor() as i32)
+        .saturating_sub(place)
+        .saturating_add(1)
+        .clamp(1, 17)
 }
 
 /// The tick labels, by `unit`: every tick written to the same place (`$0.50`, `$1.00`,
@@ -180,6 +197,25 @@ mod tests {
             labels(&[1_400_000.0, 1_402_500.0, 1_405_000.0], Some("USD"), false),
             ["$1.4000M", "$1.4025M", "$1.4050M"]
         );
+    }
+
+    /// Extreme ranges give few ticks, never a panic.
+    #[test]
+    fn extreme_ranges() {
+        for (lo, hi) in [
+            (-f64::MAX, f64::MAX),
+            (1e-320, 1e300),
+            (0.0, f64::MAX),
+            (f64::NEG_INFINITY, 1.0),
+            (1.0, 1.0),
+            (5e-324, 5e-324),
+        ] {
+            for log in [false, true] {
+                let axis = super::super::axis::ValueAxis::new(lo, hi, log, Some("USD"), 8);
+                assert!(axis.labels().len() <= 400, "{lo}..{hi}");
+            }
+        }
+        assert_eq!(labels(&[f64::MAX, 1.0], None, false).len(), 2);
     }
 
     #[test]
