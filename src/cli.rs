@@ -30,6 +30,9 @@ pub enum Color {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print a workbook's tables (the article overview when no workbook is given).
+    #[command(
+        after_help = "Examples:\n  flopsheet show training_cost\n  flopsheet show workbooks/serving.ron --table batches --format markdown\n  flopsheet show inference_cost --set aws_a100.instance_usd_per_hour=12 --width 100"
+    )]
     Show {
         #[command(flatten)]
         load: LoadArgs,
@@ -40,11 +43,14 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Print raw values of cells at full precision.
+    #[command(
+        after_help = "Examples:\n  flopsheet get training_cost training.palm.cost_usd\n  flopsheet get accelerators model.params hardware.peak_flops_bf16 --format json\n  flopsheet get serving usd_per_1m_output_tokens --slot model=deepseek_v3 --set gpus=8"
+    )]
     Get {
-        /// A workbook file, or the name of a shipped workbook.
+        /// A workbook file, or the name of a shipped workbook (or, without one, a pack value).
         workbook: String,
-        /// Cell names (`training.palm.cost_usd`).
-        #[arg(required = true)]
+        /// Cell names (`training.palm.cost_usd`, `PACK.NAME`, `SLOT.NAME`). Without a workbook,
+        /// pack values alone: `flopsheet get h100_sxm.peak_flops_bf16`.
         names: Vec<String>,
         #[command(flatten)]
         options: PackArgs,
@@ -52,18 +58,34 @@ pub enum Command {
         format: GetFormat,
     },
     /// Show how a cell is computed: its formula, inputs, sources and precedents.
+    #[command(
+        after_help = "Examples:\n  flopsheet explain training_cost training.palm.cost_usd\n  flopsheet explain accelerators model.params"
+    )]
     Explain {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
+        /// A cell name: `training.palm.cost_usd`, `PACK.NAME` or `SLOT.NAME`.
         name: String,
         #[command(flatten)]
         options: PackArgs,
     },
     /// Validate a workbook and its packs; exit 1 if anything is wrong.
+    #[command(
+        after_help = "Examples:\n  flopsheet check my_model.ron\n  flopsheet check frontier_training --references"
+    )]
     Check {
         #[command(flatten)]
         load: LoadArgs,
+        /// `json`: the diagnostics as a JSON array (file, line, column, message, help, labels).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Also compare every estimate with its reference: exit 1 if any is outside its
+        /// tolerance (or cannot be compared).
+        #[arg(long)]
+        references: bool,
     },
     /// List the packs on the search path and where each comes from.
+    #[command(after_help = "Examples:\n  flopsheet packs\n  flopsheet packs --values --plugins my_plugins")]
     Packs {
         /// Also list each pack's values.
         #[arg(long)]
@@ -75,6 +97,9 @@ pub enum Command {
         options: PackArgs,
     },
     /// Print the tables, then recompute and reprint on every save of the workbook or its packs.
+    #[command(
+        after_help = "Examples:\n  flopsheet watch my_model.ron\n  flopsheet watch my_model.ron --table summary --clear"
+    )]
     Watch {
         /// The workbook file to watch.
         workbook: String,
@@ -90,9 +115,66 @@ pub enum Command {
         clear: bool,
     },
     /// List the workbooks built into flopsheet.
+    #[command(after_help = "Examples:\n  flopsheet workbooks\n  flopsheet new my_model.ron --from training_cost")]
     Workbooks,
+    /// Monte Carlo: percentiles of cells over the uncertain inputs, and what drives the spread.
+    #[command(
+        after_help = "Examples:\n  flopsheet simulate training_cost training.gpt3.cost_usd training.palm.cost_usd --range mfu=0.35..0.55 --range tpu_v4.usd_per_hour_1yr=1.6..2.6\n  flopsheet simulate training_cost training --samples 1000000 --format json\n  flopsheet simulate serving usd_per_1m_output_tokens --dist mbu='pert(0.4, 0.6, 0.85)' --percentiles 1,50,99\n\nInputs are uncertain where the workbook gives them a `range:` or `dist:`, or with --range/--dist here.\nThe same seed gives the same numbers on every run."
+    )]
+    Simulate {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
+        workbook: String,
+        /// Cells to summarise (a table's name stands for all its cells).
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// How many samples to draw.
+        #[arg(long, default_value_t = 10_000)]
+        samples: usize,
+        /// The random seed: the same seed gives the same samples.
+        #[arg(long, default_value_t = flopsheet_uncertainty::DEFAULT_SEED)]
+        seed: u64,
+        /// Percentiles to print, 0 to 100.
+        #[arg(long, default_value = "5,25,50,75,95")]
+        percentiles: String,
+        /// An input's 90% interval, `NAME=LO..HI`: lognormal when both are positive, else normal (repeatable).
+        #[arg(long, value_name = "NAME=LO..HI")]
+        range: Vec<String>,
+        /// An input's distribution, `NAME=normal(mu,sd)` (also lognormal, uniform, triangular, pert, beta, discrete; repeatable).
+        #[arg(long, value_name = "NAME=DIST")]
+        dist: Vec<String>,
+        /// Write every sample (inputs and outputs) to this CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        samples_out: Option<PathBuf>,
+        #[command(flatten)]
+        options: PackArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Start a workbook: a commented template, or a copy of a shipped workbook to edit.
+    #[command(
+        after_help = "Examples:\n  flopsheet new my_model.ron\n  flopsheet new my_training.ron --from training_cost\n\nThe file must not exist: flopsheet never overwrites a file."
+    )]
+    New {
+        /// The workbook file to create (`my_model.ron`).
+        file: PathBuf,
+        /// Copy this shipped workbook (`flopsheet workbooks` lists them) instead of the template.
+        #[arg(long, value_name = "SHIPPED")]
+        from: Option<String>,
+    },
+    /// Print a shell completion script: `flopsheet completions bash > ~/.local/share/bash-completion/completions/flopsheet`.
+    #[command(
+        after_help = "Examples:\n  flopsheet completions bash > ~/.local/share/bash-completion/completions/flopsheet\n  flopsheet completions zsh > ~/.zfunc/_flopsheet\n  flopsheet completions fish > ~/.config/fish/completions/flopsheet.fish\n  flopsheet completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Compare scenarios side by side, each against the base (all scenarios if none named).
+    #[command(
+        after_help = "Examples:\n  flopsheet compare accelerators\n  flopsheet compare accelerators h100 tpu_v5p --show training.cost_usd"
+    )]
     Compare {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
         /// Scenarios to compare (default: every scenario the workbook declares).
         scenarios: Vec<String>,
@@ -108,7 +190,11 @@ pub enum Command {
         output: OutputArgs,
     },
     /// A data table: the shown cells as one or two inputs (or a pack slot) vary.
+    #[command(
+        after_help = "Examples:\n  flopsheet sweep training_cost --vary mfu=0.3..0.6:7 --show training.gpt3.cost_usd\n  flopsheet sweep accelerators --vary hardware=a100_80gb,h100_sxm,h200 --vary mfu_serving=0.1..0.5:5 --show serving.usd_per_1k_tokens"
+    )]
     Sweep {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
         /// `NAME=FROM..TO[:STEPS]` (11 steps by default), `NAME=a,b,c`, or `SLOT=pack,pack`; once or twice.
         #[arg(long, required = true)]
@@ -124,9 +210,14 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Goal seek: the value of an input that brings a cell to a target.
+    #[command(
+        after_help = "Examples:\n  flopsheet solve accelerators --target search.margin_per_query=0 --by usd_per_hour\n  flopsheet solve accelerators --target training.cost_usd=1e6 --by mfu_training --within 0.05..0.9"
+    )]
     Solve {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
-        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell).
+        /// `NAME=VALUE`: the cell and the value it must reach (VALUE may name another cell, or
+        /// be `reference`: NAME's own reference value).
         #[arg(long)]
         target: String,
         /// The input to change.
@@ -140,8 +231,27 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Export a workbook as a spreadsheet with live formulas (.xlsx), or as JSON (.json).
+    #[command(
+        after_help = "Examples:\n  flopsheet export training_cost training_cost.xlsx\n  flopsheet export accelerators h100.xlsx --scenario h100\n  flopsheet export workbooks/serving.ron serving.json"
+    )]
+    Export {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
+        workbook: String,
+        /// The file to write: `.xlsx` or `.json` (written atomically; never the workbook itself).
+        file: PathBuf,
+        /// Export with one of the workbook's scenarios applied.
+        #[arg(long)]
+        scenario: Option<String>,
+        #[command(flatten)]
+        options: PackArgs,
+    },
     /// Rank the inputs upstream of a cell by how much a relative change moves it (a tornado).
+    #[command(
+        after_help = "Examples:\n  flopsheet sensitivity accelerators training.cost_usd\n  flopsheet sensitivity accelerators training.cost_usd --by 20% --plot tornado.svg"
+    )]
     Sensitivity {
+        /// A workbook file, or the name of a shipped workbook (`flopsheet workbooks` lists them).
         workbook: String,
         /// The cell to study.
         name: String,
@@ -206,6 +316,16 @@ pub struct PackArgs {
     /// Put another pack in one of the workbook's slots for this run: `--slot hardware=h200`.
     #[arg(long = "slot", value_name = "SLOT=PACK", value_parser = parse_slot)]
     pub slot: Vec<(String, String)>,
+    /// Show a cell in another unit of its dimension: `--unit usd_per_1k_tokens=USD/Mtoken`.
+    #[arg(long = "unit", value_name = "NAME=UNIT", value_parser = parse_unit)]
+    pub unit: Vec<(String, String)>,
+}
+
+fn parse_unit(arg: &str) -> Result<(String, String), String> {
+    let (name, unit) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not NAME=UNIT (e.g. `serving.usd_per_1k_tokens=USD/Mtoken`)"))?;
+    Ok((name.trim().to_string(), unit.trim().to_string()))
 }
 
 fn parse_slot(arg: &str) -> Result<(String, String), String> {
@@ -213,6 +333,13 @@ fn parse_slot(arg: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("`{arg}` is not SLOT=PACK (e.g. `hardware=h100_sxm`)"))?;
     Ok((slot.trim().to_string(), pack.trim().to_string()))
+}
+
+/// How `check` prints its diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 /// How to print a result.

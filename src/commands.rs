@@ -1,7 +1,7 @@
 //! One function per subcommand. Each returns what to print and the exit code; `main` does
 //! the printing.
 
-use crate::cli::{Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
+use crate::cli::{CheckFormat, Command, GetFormat, OutputArgs, OutputFormat, PackArgs};
 use crate::whatif;
 use flopsheet_load::raw::RawPack;
 use flopsheet_load::{list_packs, LoadOptions, WorkbookSource, Workspace};
@@ -39,6 +39,15 @@ impl Outcome {
     pub fn fail(message: impl std::fmt::Display) -> Outcome {
         Outcome::error(format!("error: {message}\n"))
     }
+
+    /// Bad usage: `error: MESSAGE` and exit code 2.
+    pub fn usage(message: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stderr: format!("error: {message}\n"),
+            code: 2,
+            ..Outcome::default()
+        }
+    }
 }
 
 pub fn run(command: Command, color: bool) -> Outcome {
@@ -65,9 +74,53 @@ fn dispatch(command: Command, color: bool) -> Run {
             name,
             options,
         } => explain(&workbook, &name, &options, color),
-        Command::Check { load } => check(load.workbook.as_deref(), &load.options, color),
+        Command::Check {
+            load,
+            format,
+            references,
+        } => match format {
+            CheckFormat::Text => check(load.workbook.as_deref(), &load.options, references, color),
+            CheckFormat::Json => check_json(load.workbook.as_deref(), &load.options),
+        },
         Command::Packs { values, dir, options } => packs(values, dir, &options),
         Command::Workbooks => workbooks(),
+        Command::New { file, from } => new(&file, from.as_deref()),
+        Command::Simulate {
+            workbook,
+            names,
+            samples,
+            seed,
+            percentiles,
+            range,
+            dist,
+            samples_out,
+            options,
+            output,
+        } => crate::simulate::run(
+            &workbook,
+            &crate::simulate::SimulateArgs {
+                names: &names,
+                samples,
+                seed,
+                percentiles: &percentiles,
+                ranges: &range,
+                dists: &dist,
+                samples_out: samples_out.as_deref(),
+            },
+            &options,
+            &output,
+            color,
+        ),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <crate::cli::Cli as clap::CommandFactory>::command(),
+                "flopsheet",
+                &mut script,
+            );
+            Ok(Outcome::ok(String::from_utf8_lossy(&script).into_owned()))
+        }
         Command::Compare {
             workbook,
             scenarios,
@@ -92,6 +145,12 @@ fn dispatch(command: Command, color: bool) -> Run {
             options,
             output,
         } => whatif::solve(&workbook, &target, &by, within.as_deref(), &options, &output, color),
+        Command::Export {
+            workbook,
+            file,
+            scenario,
+            options,
+        } => crate::export::export(&workbook, &file, scenario.as_deref(), &options, color),
         Command::Sensitivity {
             workbook,
             name,
@@ -132,9 +191,15 @@ pub fn not_found(e: flopsheet_load::FindError) -> Outcome {
 /// Loads a workbook; on failure, the outcome to return.
 pub fn load(workbook: Option<&str>, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
     let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(not_found)?;
+    load_source(source, options, color)
+}
+
+/// Loads a workbook, or packs alone; on failure, the outcome to return.
+fn load_source(source: WorkbookSource, options: &PackArgs, color: bool) -> Result<Workspace, Outcome> {
     missing_plugin_folder(options)?;
     let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
     load_options.slots = options.slot.clone();
+    load_options.display = options.unit.clone();
     Workspace::load(source, load_options).map_err(|failure| Outcome::error(failure.render(color)))
 }
 
@@ -177,8 +242,44 @@ pub fn format_of(format: OutputFormat) -> Format {
     }
 }
 
+/// `flopsheet get h100_sxm.peak_flops_bf16 [h200.memory_bytes ...]`, no workbook: when the
+/// first argument is no workbook but reads `PACK.NAME`, every argument is a pack value, and
+/// the packs they name are loaded alone.
+fn pack_values(first: &str, names: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if WorkbookSource::find(first).is_ok() {
+        return None;
+    }
+    let all: Vec<String> = std::iter::once(first.to_string())
+        .chain(names.iter().cloned())
+        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for name in &all {
+        let (id, _) = name.split_once('.')?;
+        if !flopsheet_load::packs::is_valid_id(id) {
+            return None;
+        }
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Some((ids, all))
+}
+
 fn get(workbook: &str, names: &[String], options: &PackArgs, format: GetFormat, color: bool) -> Run {
-    let ws = load(Some(workbook), options, color)?;
+    let (ws, names) = match pack_values(workbook, names) {
+        Some((ids, all)) => (load_source(WorkbookSource::Packs(ids), options, color)?, all),
+        None if names.is_empty() => {
+            return Err(Outcome {
+                stderr: format!(
+                    "error: name the cells to get: `flopsheet get {workbook} NAME...`\nhelp: `flopsheet show {workbook}` prints them all; a pack's value reads `flopsheet get PACK.NAME` without a workbook\n"
+                ),
+                code: 2,
+                ..Outcome::default()
+            })
+        }
+        None => (load(Some(workbook), options, color)?, names.to_vec()),
+    };
+    let names = &names[..];
     let format = if format == GetFormat::Json {
         Format::Json
     } else {
@@ -202,19 +303,87 @@ fn explain(workbook: &str, name: &str, options: &PackArgs, color: bool) -> Run {
     Ok(finish(&ws, text, color))
 }
 
-fn check(workbook: Option<&str>, options: &PackArgs, color: bool) -> Run {
+fn check(workbook: Option<&str>, options: &PackArgs, references: bool, color: bool) -> Run {
     let ws = load(workbook, options, color)?;
     let mut outcome = finish(&ws, String::new(), color);
     if outcome.code == 0 {
         outcome.stdout = format!(
             "{}: ok ({} cells, {} packs, {} tables)\n",
             ws.source().display(),
-            ws.model.len(),
+            // A reference's hidden cell is not one the user wrote.
+            ws.model.len() - ws.workbook.references.len(),
             ws.workbook.packs.len(),
             ws.workbook.tables.len()
         );
     }
+    // Compared even when the workbook has errors: an estimate that is an error value is
+    // a failed reference too, and says so.
+    if references {
+        crate::references::check(&ws, &mut outcome);
+    }
     Ok(outcome)
+}
+
+/// `check --format json`: every diagnostic as an object, on stdout; exit 1 if any is an error.
+fn check_json(workbook: Option<&str>, options: &PackArgs) -> Run {
+    let source = WorkbookSource::find(workbook.unwrap_or(WorkbookSource::OVERVIEW)).map_err(not_found)?;
+    missing_plugin_folder(options)?;
+    let mut load_options = LoadOptions::from_env(options.plugins.clone(), options.set.clone());
+    load_options.slots = options.slot.clone();
+    load_options.display = options.unit.clone();
+    let (json, failed) = match Workspace::load(source, load_options) {
+        Ok(ws) => (diagnostics_json(&ws.sources, &ws.diagnostics), ws.has_errors()),
+        Err(failure) => (diagnostics_json(&failure.sources, &failure.diagnostics), true),
+    };
+    Ok(Outcome {
+        stdout: format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()),
+        stderr: String::new(),
+        code: u8::from(failed),
+    })
+}
+
+/// Diagnostics as JSON: where each is (its first label), what is wrong, how to fix it.
+fn diagnostics_json(
+    sources: &flopsheet_load::Sources,
+    diagnostics: &[flopsheet_load::Diagnostic],
+) -> serde_json::Value {
+    use serde_json::json;
+    let place = |file: usize, offset: usize| {
+        let (line, column) = sources.position(file, offset);
+        (sources.name(file).to_string(), line, column)
+    };
+    let all: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let labels: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (file, line, column) = place(l.file_id, l.range.start);
+                    json!({ "file": file, "line": line, "column": column, "message": l.message })
+                })
+                .collect();
+            let (file, line, column) = match d.labels.first() {
+                Some(l) => {
+                    let (f, line, column) = place(l.file_id, l.range.start);
+                    (Some(f), Some(line), Some(column))
+                }
+                None => (None, None, None),
+            };
+            let help: Vec<&str> = d.notes.iter().map(|n| n.strip_prefix("help: ").unwrap_or(n)).collect();
+            let severity = format!("{:?}", d.severity).to_lowercase();
+            json!({
+                "severity": severity,
+                "file": file,
+                "line": line,
+                "column": column,
+                "message": d.message,
+                "help": help,
+                "labels": labels,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(all)
 }
 
 fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs) -> Run {
@@ -261,13 +430,28 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
                     out.push_str(&format!("{:<id_width$}  requires {}\n", "", pack.requires.join(", ")));
                 }
                 if show_values {
+                    // Derived values are evaluated: the pack loaded alone (with what it requires).
+                    let evaluated = pack.values.values().any(|c| c.formula.is_some()).then(|| {
+                        let source = WorkbookSource::Packs(vec![listing.id.clone()]);
+                        let mut options = load_options.clone();
+                        options.overrides.clear();
+                        Workspace::load(source, options).ok()
+                    });
                     for (name, cell) in &pack.values {
+                        let unit = cell.notes.as_ref().and_then(|n| n.unit.as_deref());
                         let shown = match (&cell.value, &cell.formula) {
-                            (Some(v), _) => {
-                                flopsheet_render::format_number(*v, cell.notes.as_ref().and_then(|n| n.unit.as_deref()))
-                            }
-                            (None, Some(f)) => format!("= {f}"),
-                            _ => String::new(),
+                            (Some(v), _) => flopsheet_render::format_number(*v, unit),
+                            (None, Some(f)) => match evaluated.as_ref().and_then(|ws| ws.as_ref()) {
+                                Some(ws) => match ws.value(&format!("{}.{name}", listing.id)) {
+                                    Ok(value) => format!("{}   = {f}", flopsheet_render::format_value(value, unit)),
+                                    Err(_) => format!("= {f}"),
+                                },
+                                None => format!("= {f}"),
+                            },
+                            _ => match cell.notes.as_ref().and_then(|n| n.missing.as_deref()) {
+                                Some(why) => format!("n/a   missing: {why}"),
+                                None => String::new(),
+                            },
                         };
                         out.push_str(&format!("    {}.{name:<34} {shown}\n", listing.id));
                     }
@@ -290,6 +474,55 @@ fn packs(show_values: bool, dir: Option<std::path::PathBuf>, options: &PackArgs)
         stderr,
         code,
     })
+}
+
+/// The template of `flopsheet new`.
+const TEMPLATE: &str = include_str!("templates/new.ron");
+
+/// `flopsheet new FILE [--from SHIPPED]`: the template, or a shipped workbook's text, written
+/// to a file that must not exist yet.
+fn new(file: &std::path::Path, from: Option<&str>) -> Run {
+    let text = match from {
+        None => TEMPLATE,
+        Some(name) => {
+            let shipped = flopsheet_load::packs::builtin_workbooks()
+                .iter()
+                .find(|(path, _)| WorkbookSource::shipped_name(path) == name);
+            match shipped {
+                Some((_, text)) => text,
+                None => {
+                    let names: Vec<&str> = flopsheet_load::packs::builtin_workbooks()
+                        .iter()
+                        .map(|(path, _)| WorkbookSource::shipped_name(path))
+                        .collect();
+                    return Err(Outcome::fail(format!(
+                        "no shipped workbook is named `{name}`\nhelp: the shipped workbooks are {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    if file.extension().is_none_or(|e| e != "ron") {
+        return Err(Outcome::fail(format!(
+            "`{}` does not end in .ron\nhelp: a workbook is a RON file: `flopsheet new {}.ron`",
+            file.display(),
+            file.display()
+        )));
+    }
+    match crate::files::write_new(file, text.as_bytes()) {
+        Ok(()) => Ok(Outcome::ok(format!(
+            "wrote {}\nnext: `flopsheet show {}`, or `flopsheet watch {}` while you edit it\n",
+            file.display(),
+            file.display(),
+            file.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Outcome::fail(format!(
+            "{} already exists; flopsheet never overwrites a file\nhelp: choose another name, or remove the file first",
+            file.display()
+        ))),
+        Err(e) => Err(Outcome::fail(format!("cannot write {}: {e}", file.display()))),
+    }
 }
 
 fn workbooks() -> Run {

@@ -3,7 +3,10 @@
 
 mod cli;
 mod commands;
+mod export;
 mod files;
+mod references;
+mod simulate;
 mod watch;
 mod whatif;
 

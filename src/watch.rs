@@ -57,13 +57,14 @@ pub fn watch(args: WatchArgs, color: bool) -> Run {
     let source = WorkbookSource::find(&args.workbook).map_err(crate::commands::not_found)?;
     let WorkbookSource::File(path) = &source else {
         return Err(Outcome::fail(format!(
-            "`{}` is a shipped workbook built into flopsheet; watch needs a file\nhelp: watch a file path, e.g. `flopsheet watch workbooks/{}.ron` in a checkout",
-            args.workbook, args.workbook
+            "`{}` is a shipped workbook built into flopsheet; watch needs a file you edit\nhelp: copy it to a file first: `flopsheet new my_{}.ron --from {}`, then `flopsheet watch my_{}.ron`",
+            args.workbook, args.workbook, args.workbook, args.workbook
         )));
     };
     let workbook_path = absolute(path);
     let mut options = LoadOptions::from_env(args.options.plugins.clone(), args.options.set.clone());
     options.slots = args.options.slot.clone();
+    options.display = args.options.unit.clone();
 
     let (tx, rx) = mpsc::channel();
     let stop = tx.clone();
@@ -278,7 +279,7 @@ impl Session {
                     .collect();
                 let tables = self.render(ws, &moved);
                 let elapsed = started.elapsed();
-                let status = format!("{label}: {}", describe(&report, moved.len(), elapsed));
+                let status = format!("{label}: {}", describe(ws, &report, moved.len(), elapsed));
                 self.print(&tables, &ws.render_diagnostics(self.color), &status);
                 // The good version, without change marks, is what a later bad save falls back to.
                 self.last_good = self.render(ws, &HashMap::new());
@@ -348,19 +349,27 @@ fn displayed_values(ws: &Workspace, table: Option<&str>) -> HashMap<String, Valu
     values
 }
 
-/// `1 input changed, 12 cells recomputed in 0.4 ms`.
-fn describe(report: &UpdateReport, shown_changed: usize, elapsed: Duration) -> String {
+/// `1 input changed (tpu_v4.usd_per_hour_1yr), 12 cells recomputed in 0.4 ms`: the changed
+/// cells are named, whether or not a table shows them.
+fn describe(ws: &Workspace, report: &UpdateReport, shown_changed: usize, elapsed: Duration) -> String {
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let named = |ids: &[flopsheet_engine::CellId]| {
+        let mut names: Vec<&str> = ids.iter().take(3).map(|&id| ws.model.name(id)).collect();
+        let more = ids.len().saturating_sub(names.len());
+        let more = (more > 0).then(|| format!("and {more} more"));
+        names.extend(more.as_deref());
+        format!(" ({})", names.join(", "))
+    };
     let mut what = Vec::new();
     if !report.inputs_changed.is_empty() {
-        what.push(plural(report.inputs_changed.len(), "input changed", "inputs changed"));
+        what.push(
+            plural(report.inputs_changed.len(), "input changed", "inputs changed") + &named(&report.inputs_changed),
+        );
     }
     if !report.redefined.is_empty() {
-        what.push(plural(
-            report.redefined.len(),
-            "definition changed",
-            "definitions changed",
-        ));
+        what.push(
+            plural(report.redefined.len(), "definition changed", "definitions changed") + &named(&report.redefined),
+        );
     }
     if !report.removed.is_empty() {
         what.push(plural(report.removed.len(), "cell removed", "cells removed"));

@@ -488,9 +488,11 @@ pub fn solve(
     };
     let target_name = target_name.trim().to_string();
     check_names(&ws, std::slice::from_ref(&target_name))?;
-    // The goal is a number, or the name of a cell whose value it takes.
+    // The goal is a number, the target's own reference, or the name of a cell whose value
+    // it takes (a cell named `reference` still can be, for a target without a reference).
     let goal = match parse_number(goal) {
         Some(g) => g,
+        None if goal.trim() == "reference" => crate::references::goal(&ws, &target_name)?,
         None => match ws.value(goal.trim()) {
             Ok(Value::Num(g)) => g,
             Ok(Value::Err(e)) => {
@@ -594,8 +596,13 @@ pub fn sensitivity(
     };
     let mut rows: Vec<(CellId, f64, f64, f64)> = Vec::new();
     let mut skipped = Vec::new();
+    let mut missing = Vec::new();
     for input in ws.upstream_inputs(target) {
-        let v = ws.model.value(input).as_num().unwrap_or(0.0);
+        let Some(v) = ws.model.value(input).as_num() else {
+            // A missing value (`#N/A`) the target does not need (it is a number): nothing to vary.
+            missing.push(ws.model.name(input).to_string());
+            continue;
+        };
         if v == 0.0 {
             skipped.push(ws.model.name(input).to_string());
             continue;
@@ -649,6 +656,12 @@ pub fn sensitivity(
         note.push_str(&format!(
             "\nskipped (zero, so a relative change is meaningless): {}",
             skipped.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        note.push_str(&format!(
+            "\nskipped (missing, no value to vary): {}",
+            missing.join(", ")
         ));
     }
     grid.note = Some(note);

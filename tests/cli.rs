@@ -1165,3 +1165,139 @@ fn json_gives_each_cell_of_a_cells_table_its_unit() {
         assert_eq!(json_unit.and_then(|u| u.as_str()), Some(unit), "unit of {name}: {json}");
     }
 }
+
+// --- units ----------------------------------------------------------------------------------------
+
+/// A cell shown in another unit of its dimension: `--unit` converts, and refuses another dimension.
+#[test]
+fn unit_shows_a_cell_in_another_unit_of_its_dimension() {
+    // $0.0107 per 1000 tokens is $10.7 per million; 3.5e12 B is 3.183 TiB.
+    flopsheet(&["show", "inference_cost", "--table", "inference", "--width", "160"])
+        .clean()
+        .stdout_has("$0.00351/1k tokens");
+    flopsheet(&[
+        "show",
+        "inference_cost",
+        "--table",
+        "inference",
+        "--width",
+        "160",
+        "--unit",
+        "aws_a100.usd_per_1k_tokens=USD/Mtoken",
+    ])
+    .clean()
+    .stdout_has("$3.51/Mtoken");
+    flopsheet(&[
+        "show",
+        "hardware",
+        "--table",
+        "memory",
+        "--unit",
+        "gpt3_training_bytes=TiB",
+    ])
+    .clean()
+    .stdout_has("3.183 TiB");
+    flopsheet(&["show", "hardware", "--unit", "gpt3_training_bytes=USD"])
+        .workbook_errors()
+        .stderr_has("--unit gpt3_training_bytes=USD: cannot show a value in B as USD: B is not USD");
+    flopsheet(&["show", "hardware", "--unit", "gpt3_training_bytes=hr"])
+        .workbook_errors()
+        .stderr_has("`hr` is not a unit");
+}
+
+/// `check --format json`: each diagnostic with its file, line, column, message, help and labels.
+#[test]
+fn check_in_json_carries_unit_errors_with_their_place_and_fix() {
+    let text = r#"Workbook(title: "t", cells: {
+    "usd_per_hour": (value: 2.03, unit: "USD/h"),
+    "peak_flops": (value: 275e12, unit: "FLOP/s"),
+    "usd_per_flop": (formula: "usd_per_hour / peak_flops", unit: "USD/FLOP"),
+})
+"#;
+    let sandbox = Sandbox::new();
+    sandbox.write("model.ron", text);
+    let out = sandbox
+        .flopsheet()
+        .args(["check", "model.ron", "--format", "json"])
+        .run();
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let json = out.json();
+    let all = json.as_array().expect("an array");
+    assert_eq!(all.len(), 1, "{json}");
+    let d = &all[0];
+    let (line, column) = locate(text, "\"usd_per_hour / peak_flops\"");
+    assert_eq!(d["file"], "model.ron");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(line as u64), Some(column as u64))
+    );
+    assert_eq!(
+        d["message"],
+        "the formula of `usd_per_flop` computes USD·s/(h·FLOP), not its declared unit USD/FLOP"
+    );
+    assert_eq!(
+        d["help"][0],
+        "divide the formula by 3600 to have USD/FLOP, or declare the unit it computes"
+    );
+    assert!(d["labels"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("expected USD/FLOP, found USD·s/(h·FLOP): the factor 3600 (s/h) is missing"));
+    // A good workbook: an empty array, exit 0.
+    let out = flopsheet(&["check", "training_cost", "--format", "json"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.json(), serde_json::json!([]));
+}
+
+/// A formula cell without a unit shows the one it computes; `explain` shows every precedent's.
+#[test]
+fn an_undeclared_formula_shows_the_unit_it_computes() {
+    let text = r#"Workbook(title: "t", cells: {
+    "hours": (value: 10, unit: "h"),
+    "watts": (value: 400, unit: "W"),
+    "energy": "hours * watts",
+    "flops": "6 * hours",
+})
+"#;
+    let sandbox = Sandbox::new();
+    sandbox.write("model.ron", text);
+    sandbox
+        .flopsheet()
+        .args(["show", "model.ron"])
+        .run()
+        .clean()
+        .stdout_has("4,000 h·W")
+        // A literal that may carry a unit: not known, printed bare.
+        .stdout_has("60 ");
+    sandbox
+        .flopsheet()
+        .args(["explain", "model.ron", "energy"])
+        .run()
+        .clean()
+        .stdout_has("unit: h·W (inferred: not written in the file)")
+        .stdout_has("hours = 10 h  (h)")
+        .stdout_has("watts = 400 W  (W)");
+}
+
+/// Every shipped pack loads with no unit error, all of them in one workbook.
+#[test]
+fn every_shipped_pack_has_units_that_parse_and_agree() {
+    let ids: Vec<String> = std::fs::read_dir(root().join("plugins"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(ids.len() >= 20, "{ids:?}");
+    let list: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "all.ron",
+        &format!("Workbook(title: \"all\", packs: [{}], cells: {{}})\n", list.join(", ")),
+    );
+    sandbox
+        .flopsheet()
+        .args(["check", "all.ron", "--format", "json"])
+        .run()
+        .success()
+        .stdout_has("[]");
+}

@@ -9,19 +9,7 @@ use serde_json::{Map, Value};
 /// `flopsheet get WB NAMES... --format json` in `sandbox`, every name answered with a number.
 #[track_caller]
 fn get_in(sandbox: &Sandbox, workbook: &str, names: &[&str], extra: &[&str]) -> Map<String, Value> {
-    let out = sandbox
-        .flopsheet()
-        .arg("get")
-        .arg(workbook)
-        .args(names)
-        .args(["--format", "json"])
-        .args(extra)
-        .run()
-        .clean();
-    match out.json() {
-        Value::Object(map) => map,
-        _ => panic!("not one JSON object:\n{out:?}"),
-    }
+    get_by(sandbox.flopsheet(), workbook, names, extra)
 }
 
 /// Field `at` of the CSV line that starts with `first,`, as a number.
@@ -234,4 +222,80 @@ fn an_invalid_name_is_told_what_a_name_may_hold() {
         .stderr_has("a name holds letters, digits and `_`")
         .stderr_has("write `flops_6nd`")
         .stderr_has("write `gpu_hours`");
+}
+
+/// `OTHER.row.COLUMN` reads the same row of another table; a workbook may add a cell in a
+/// pack's namespace.
+#[test]
+fn a_column_reads_the_same_row_of_another_table() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "rows.ron",
+        r#"Workbook(title: "t", packs: ["gpt3", "palm"], cells: { "gpt3.flops_6nd": "6 * gpt3.params * gpt3.train_tokens" },
+    tables: [
+        Table(name: "sizes", rows: ["gpt3", "palm"], columns: { "p": "row.params", "twice": "p * 2" }),
+        Table(name: "uses", rows: ["palm", "gpt3"], columns: { "plus_one": "sizes.row.twice + 1" }),
+    ])"#,
+    );
+    let got = get_in(
+        &sandbox,
+        "rows.ron",
+        &["uses.gpt3.plus_one", "uses.palm.plus_one", "gpt3.flops_6nd"],
+        &[],
+    );
+    expect_exact(got.num("uses.gpt3.plus_one"), 2.0 * 175e9 + 1.0);
+    expect_exact(got.num("uses.palm.plus_one"), 2.0 * 540e9 + 1.0);
+    expect_exact(got.num("gpt3.flops_6nd"), 6.0 * 175e9 * 300e9);
+}
+
+/// The README's workbook that uses functions, aggregates, a missing value and references
+/// together loads, computes what the README prints, and passes `check --references`.
+#[test]
+fn the_readme_example_of_the_whole_language_holds() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("### Functions, aggregates, missing values and references together")
+        .nth(1)
+        .expect("the README section");
+    let workbook = section
+        .split("```ron\n")
+        .nth(1)
+        .and_then(|s| s.split("\n```").next())
+        .unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write("runs.ron", workbook);
+    let got = get_in(
+        &sandbox,
+        "runs.ron",
+        &[
+            "runs.llama31_405b.gpu_hours",
+            "runs.deepseek_v3.gpu_hours",
+            "total_gpu_hours",
+            "mean_mfu",
+        ],
+        &[],
+    );
+    let llama = 6.0 * 405.9e9 * 15e12 / (989e12 * 0.41 * 3600.0);
+    let deepseek = 6.0 * 37e9 * 14.8e12 / (989e12 * 0.4 * 3600.0);
+    expect_exact(got.num("runs.llama31_405b.gpu_hours"), llama);
+    expect_exact(got.num("runs.deepseek_v3.gpu_hours"), deepseek);
+    expect_exact(got.num("total_gpu_hours"), llama + deepseek);
+    expect_exact(got.num("mean_mfu"), (0.41 + 0.4) / 2.0);
+    let shown = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|s| s.split("\n```").next())
+        .unwrap();
+    let out = sandbox.flopsheet().args(["show", "runs.ron"]).run().clean();
+    assert!(
+        shown.contains(out.stdout.trim_end()),
+        "the README shows what `show` prints:\n{}",
+        out.stdout
+    );
+    sandbox
+        .flopsheet()
+        .args(["check", "runs.ron", "--references"])
+        .run()
+        .success()
+        .stdout_has("2 references within tolerance, 0 not checked");
 }

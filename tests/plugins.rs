@@ -577,3 +577,295 @@ fn a_symlink_out_of_a_plugin_folder_is_not_followed() {
         .stderr_has("no pack `my_gpu`");
     assert!(Path::new(&outside).exists());
 }
+
+/// The canonical keys of a model pack (docs/formats.md), each present or declared missing.
+const MODEL_KEYS: &[&str] = &[
+    "params",
+    "active_params",
+    "layers",
+    "d_model",
+    "heads",
+    "kv_heads",
+    "head_dim",
+    "ffn_dim",
+    "vocab",
+    "tied_embeddings",
+    "kv_values_per_token",
+    "train_tokens",
+    "context_tokens",
+    "reported_gpu_hours",
+    "training_mfu",
+    "train_gpu_peak_flops_bf16",
+    "train_flops",
+];
+
+/// What a mixture-of-experts model pack adds (a pack with `experts` is one).
+const MOE_KEYS: &[&str] = &[
+    "experts",
+    "experts_per_token",
+    "shared_experts",
+    "moe_ffn_dim",
+    "dense_layers",
+];
+
+/// The canonical keys of an API price pack: the latest prices, formulas reading dated ones.
+const API_KEYS: &[&str] = &["usd_per_1m_input_tokens", "usd_per_1m_output_tokens"];
+
+/// The ids of the packs shipped in `plugins/FOLDER/`.
+fn shipped_ids(folder: &str) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(root().join("plugins").join(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .map(|p| stem(&p))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Every shipped model and API pack, loaded together (with the packs they require).
+fn load_model_and_api_packs() -> (flopsheet_load::Workspace, Vec<String>, Vec<String>) {
+    let models = shipped_ids("models");
+    let apis = shipped_ids("api");
+    let sandbox = Sandbox::new();
+    let all: Vec<String> = models.iter().chain(&apis).map(|id| format!("{id:?}")).collect();
+    let workbook = sandbox.write(
+        "packs.ron",
+        &format!("Workbook(title: \"packs\", packs: [{}])", all.join(", ")),
+    );
+    let options = flopsheet_load::LoadOptions {
+        plugin_dirs: vec![root().join("plugins")],
+        ..Default::default()
+    };
+    let ws = flopsheet_load::Workspace::load(flopsheet_load::WorkbookSource::File(workbook), options)
+        .unwrap_or_else(|_| panic!("the shipped model and api packs load"));
+    (ws, models, apis)
+}
+
+/// A pack value's number, or `None` when it is declared missing (or reads one that is).
+fn pack_number(ws: &flopsheet_load::Workspace, name: &str) -> Option<f64> {
+    match ws.value(name).unwrap_or_else(|_| panic!("no value `{name}`")) {
+        flopsheet_engine::Value::Num(n) => Some(n),
+        flopsheet_engine::Value::Err(_) => None,
+    }
+}
+
+/// `YYYY-MM`.
+fn is_month(date: &str) -> bool {
+    let b = date.as_bytes();
+    b.len() == 7 && b[4] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit())
+}
+
+#[test]
+fn every_model_and_api_pack_has_its_canonical_keys_sourced_and_dated() {
+    let (ws, models, apis) = load_model_and_api_packs();
+    assert!(models.len() >= 16, "{models:?}");
+    assert!(apis.len() >= 8, "{apis:?}");
+    let has = |name: &str| ws.workbook.cells.keys().any(|k| k == name);
+    let mut problems = Vec::new();
+    for id in &models {
+        let mut keys: Vec<&str> = MODEL_KEYS.to_vec();
+        if has(&format!("{id}.experts")) {
+            keys.extend(MOE_KEYS);
+        }
+        for key in keys {
+            if !has(&format!("{id}.{key}")) {
+                problems.push(format!("{id}.{key}: absent (give it, or declare it missing)"));
+            }
+        }
+        if has(&format!("{id}.experts")) {
+            let (total, active) = (
+                pack_number(&ws, &format!("{id}.params")),
+                pack_number(&ws, &format!("{id}.active_params")),
+            );
+            assert!(
+                active.unwrap() < total.unwrap(),
+                "{id}: a mixture of experts activates fewer than all its parameters"
+            );
+        } else {
+            // Dense: active_params is params, written as the formula.
+            let active = &ws.workbook.cells[format!("{id}.active_params").as_str()];
+            assert_eq!(ws.workbook.formula(active), Some("params"), "{id}.active_params");
+            assert_eq!(
+                pack_number(&ws, &format!("{id}.active_params")),
+                pack_number(&ws, &format!("{id}.params")),
+                "{id}"
+            );
+        }
+        // Where the pack says which GPU trained it, that pack is required and read.
+        let text = std::fs::read_to_string(root().join(format!("plugins/models/{id}.ron"))).unwrap();
+        if let Some(at) = text.find("\"train_gpu\": \"") {
+            let gpu = text[at + 14..].split('"').next().unwrap();
+            assert!(text.contains(&format!("requires: [\"{gpu}\"]")), "{id} requires {gpu}");
+            assert!(
+                text.contains(&format!("\"{gpu}.peak_flops_")),
+                "{id} reads {gpu}'s peak"
+            );
+        }
+    }
+    for id in &apis {
+        for key in API_KEYS {
+            let name = format!("{id}.{key}");
+            if !has(&name) {
+                problems.push(format!("{name}: absent"));
+                continue;
+            }
+            // The latest price is the newest dated one, and there is at least one.
+            let prefix = format!("{name}_");
+            let mut dated: Vec<&str> = ws
+                .workbook
+                .cells
+                .keys()
+                .filter(|k| {
+                    k.strip_prefix(&prefix)
+                        .is_some_and(|d| d.len() == 7 && is_month(&d.replace('_', "-")))
+                })
+                .collect();
+            dated.sort();
+            let newest = dated.last().unwrap_or_else(|| panic!("{name}: no dated price"));
+            assert_eq!(
+                ws.workbook.formula(&ws.workbook.cells[name.as_str()]),
+                Some(&newest[id.len() + 1..]),
+                "{name}"
+            );
+            for d in &dated {
+                let date = ws.workbook.cells[*d].date().unwrap_or_default();
+                assert_eq!(date.replace('-', "_"), d[prefix.len()..], "{d}: its date is its name's");
+            }
+        }
+        let text = std::fs::read_to_string(root().join(format!("plugins/api/{id}.ron"))).unwrap();
+        if let Some(at) = text.find("\"model_pack\": \"") {
+            let model = text[at + 15..].split('"').next().unwrap();
+            assert!(
+                models.iter().any(|m| m == model),
+                "{id}: model_pack `{model}` is not shipped"
+            );
+        }
+    }
+    // Every value given (or declared missing) carries a source and a YYYY-MM date; formulas
+    // are derived and need neither.
+    for name in ws.workbook.cells.keys() {
+        let info = &ws.workbook.cells[name];
+        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
+            continue;
+        };
+        if !models.contains(pack) && !apis.contains(pack) || ws.workbook.formula(info).is_some() {
+            continue;
+        }
+        if info.source().is_none_or(str::is_empty) {
+            problems.push(format!("{name}: no source"));
+        }
+        if !info.date().is_some_and(is_month) {
+            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
+        }
+        if info.missing().is_some_and(str::is_empty) {
+            problems.push(format!("{name}: missing without a reason"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The canonical keys of a hardware pack: the dense peaks a serving or training model picks
+/// by precision, memory, bandwidth and one price, so that a table or sweep over several GPUs
+/// reads the same names (present, or declared missing with the reason).
+const HARDWARE_KEYS: &[&str] = &[
+    "peak_flops_bf16",
+    "peak_flops_fp8",
+    "peak_flops_fp4",
+    "memory_bytes",
+    "memory_bandwidth_bytes_per_s",
+    "usd_per_hour",
+];
+
+#[test]
+fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
+    let ids = shipped_ids("hardware");
+    assert!(ids.len() >= 18, "{ids:?}");
+    let sandbox = Sandbox::new();
+    let listed: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    let workbook = sandbox.write(
+        "hw.ron",
+        &format!("Workbook(title: \"hw\", packs: [{}])", listed.join(", ")),
+    );
+    let options = flopsheet_load::LoadOptions {
+        plugin_dirs: vec![root().join("plugins")],
+        ..Default::default()
+    };
+    let ws = flopsheet_load::Workspace::load(flopsheet_load::WorkbookSource::File(workbook), options)
+        .unwrap_or_else(|f| panic!("the shipped hardware packs load:\n{}", f.render(false)));
+    let mut problems = Vec::new();
+    for id in &ids {
+        for key in HARDWARE_KEYS {
+            let name = format!("{id}.{key}");
+            let Some(info) = ws.workbook.cells.get(&name) else {
+                problems.push(format!("{name}: absent (give it, or declare it missing)"));
+                continue;
+            };
+            if ws.workbook.formula(info).is_none()
+                && (info.source().is_none_or(str::is_empty) || !info.date().is_some_and(is_month))
+            {
+                problems.push(format!("{name}: no source or no YYYY-MM date"));
+            }
+            if info.missing().is_some_and(str::is_empty) {
+                problems.push(format!("{name}: missing without a reason"));
+            }
+        }
+    }
+    // Every value given (or declared missing) carries a source and a YYYY-MM date, not only the
+    // canonical ones; formulas are derived and need neither.
+    for name in ws.workbook.cells.keys() {
+        let info = &ws.workbook.cells[name];
+        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
+            continue;
+        };
+        if !ids.contains(pack) || ws.workbook.formula(info).is_some() {
+            continue;
+        }
+        if info.source().is_none_or(str::is_empty) {
+            problems.push(format!("{name}: no source"));
+        }
+        if !info.date().is_some_and(is_month) {
+            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
+        }
+        if info.missing().is_some_and(str::is_empty) {
+            problems.push(format!("{name}: missing without a reason"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for id in ["h800", "h20", "gb200", "mi325x", "gaudi3", "tpu_v6e", "rtx_4090"] {
+        assert!(ids.iter().any(|i| i == id), "{id} is not shipped: {ids:?}");
+    }
+    // Dense rates: a part's fp8 peak is never below its bf16 peak, and at most twice it, rounding aside (a stored
+    // 2:4-sparse fp8 figure would be four times a dense bf16 one).
+    for id in &ids {
+        let (Some(bf16), Some(fp8)) = (
+            pack_number(&ws, &format!("{id}.peak_flops_bf16")),
+            pack_number(&ws, &format!("{id}.peak_flops_fp8")),
+        ) else {
+            continue;
+        };
+        assert!(bf16 <= fp8 && fp8 <= 2.01 * bf16, "{id}: bf16 {bf16:e}, fp8 {fp8:e}");
+    }
+    // GB200 NVL72 figures are per rack: the pack's per-GPU values divide by its 72 GPUs.
+    expect_exact(pack_number(&ws, "gb200.peak_flops_bf16").unwrap(), 180e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.peak_flops_fp8").unwrap(), 360e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.peak_flops_fp4").unwrap(), 720e15 / 72.0);
+    expect_exact(pack_number(&ws, "gb200.memory_bandwidth_bytes_per_s").unwrap(), 8e12);
+    // Gaudi 3's fp8 matrix rate is its bf16 rate, not twice it.
+    expect_exact(pack_number(&ws, "gaudi3.peak_flops_fp8").unwrap(), 1835e12);
+    // Declared missing where the part has no such figure.
+    for name in [
+        "h20.usd_per_hour",
+        "gb200.usd_per_hour",
+        "tpu_v6e.peak_flops_fp8",
+        "rtx_4090.peak_flops_fp4",
+    ] {
+        assert_eq!(pack_number(&ws, name), None, "{name} should be missing");
+    }
+    // The two figures corrected on review.
+    expect_exact(pack_number(&ws, "b200.memory_bandwidth_bytes_per_s").unwrap(), 8.0e12);
+    expect_exact(
+        pack_number(&ws, "tpu_v5e.memory_bytes").unwrap(),
+        16.0 * 1024.0 * 1024.0 * 1024.0,
+    );
+}

@@ -217,7 +217,13 @@ pub fn get(workbook: &str, names: &[&str]) -> Map<String, Value> {
 /// [`get`] with extra arguments (`--set NAME=VALUE`, `--plugins DIR`).
 #[track_caller]
 pub fn get_with(workbook: &str, names: &[&str], extra: &[&str]) -> Map<String, Value> {
-    let out = Flopsheet::new()
+    get_by(Flopsheet::new(), workbook, names, extra)
+}
+
+/// [`get_with`] run by `flopsheet` (from a sandbox's folder, say).
+#[track_caller]
+pub fn get_by(flopsheet: Flopsheet, workbook: &str, names: &[&str], extra: &[&str]) -> Map<String, Value> {
+    let out = flopsheet
         .arg("get")
         .arg(workbook)
         .args(names)

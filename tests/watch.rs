@@ -146,7 +146,10 @@ fn an_input_edited_in_place_is_recomputed() {
     let mut w = Watcher::start(dir.path(), &[]);
     std::fs::write(&path, workbook("25", "hours * gpu_x.usd_per_hour")).unwrap();
     let out = w.wait_for_cost("50");
-    assert!(out.contains("model.ron: 1 input changed, 1 cell recomputed"), "{out}");
+    assert!(
+        out.contains("model.ron: 1 input changed (hours), 1 cell recomputed"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -168,7 +171,11 @@ fn a_pack_edit_recomputes_the_workbook() {
         &PACK.replace("2.0", "3.5"),
     );
     let out = w.wait_for_cost("35");
-    assert!(out.contains("gpu_x.ron: 1 input changed"), "{out}");
+    // The changed input is named, though no table shows it.
+    assert!(
+        out.contains("gpu_x.ron: 1 input changed (gpu_x.usd_per_hour), 1 cell recomputed"),
+        "{out}"
+    );
 }
 
 #[test]

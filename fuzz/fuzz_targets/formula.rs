@@ -1,11 +1,13 @@
 //! An arbitrary string as a formula: parsed (or refused with an error that locates itself
 //! inside the text; checked and parsed by shape alike), then compiled and evaluated in a small model where every name it reads
-//! is an input and a few pack functions exist; then every input is changed, incrementally,
-//! and the values compared with a model built from scratch.
+//! is an input and a few pack functions exist, and every name given to an aggregate
+//! (`sum(t.x)`) is also a column of those inputs, the first of them missing (`#N/A`); then
+//! every input is changed, incrementally, and the values compared with a model built from
+//! scratch.
 
 #![no_main]
 
-use flopsheet_engine::{formula, Body, CellDef, FunctionDef, Model, ModelSpec, Value};
+use flopsheet_engine::{aggregated_names, formula, Body, CellDef, ColumnDef, FunctionDef, Model, ModelSpec, Value};
 use libfuzzer_sys::fuzz_target;
 
 fn functions() -> Vec<FunctionDef> {
@@ -64,9 +66,23 @@ fuzz_target!(|bytes: &[u8]| {
         .enumerate()
         .map(|(i, name)| CellDef {
             name: name.as_str().into(),
-            body: Body::Input(i as f64 - 1.5),
+            body: if i == 0 {
+                Body::Missing
+            } else {
+                Body::Input(i as f64 - 1.5)
+            },
         })
         .collect();
+    let mut columns: Vec<ColumnDef> = Vec::new();
+    aggregated_names(&expr, &mut |name| {
+        if !columns.iter().any(|c| c.name == name) {
+            columns.push(ColumnDef {
+                name: name.to_string(),
+                cells: names.clone(),
+                rows: 0,
+            });
+        }
+    });
     cells.push(CellDef {
         name: "out".into(),
         body: Body::Formula(expr),
@@ -74,6 +90,7 @@ fuzz_target!(|bytes: &[u8]| {
     let spec = ModelSpec {
         cells,
         functions: functions(),
+        columns,
     };
     let mut model = Model::build(&spec);
     let out = model.id("out").expect("the formula's cell");
@@ -83,10 +100,11 @@ fuzz_target!(|bytes: &[u8]| {
     // Change every input incrementally; the result is the one of a fresh build.
     let mut spec = spec;
     for (i, def) in spec.cells.iter_mut().enumerate() {
-        if let Body::Input(v) = &mut def.body {
-            *v = (i as f64) * 2.5 + 0.25;
+        if matches!(def.body, Body::Input(_) | Body::Missing) {
+            let v = (i as f64) * 2.5 + 0.25;
+            def.body = Body::Input(v);
             let id = model.id(&def.name).expect("an input");
-            model.set_inputs(&[(id, *v)]).expect("an input");
+            model.set_inputs(&[(id, v)]).expect("an input");
         }
     }
     let full = Model::build(&spec);

@@ -1,12 +1,14 @@
 //! Arbitrary sequences of edits (inputs set, formulas redefined, cells added and removed,
 //! names that come back, cycles made and broken) applied to a model incrementally: after each,
 //! every value, build error and cycle is the one a full rebuild gives. Every other update reads
-//! the sheet as a source (`Model::update_from`) rather than a spec.
+//! the sheet as a source (`Model::update_from`) rather than a spec. Inputs may be missing
+//! (`#N/A`), formulas use `isna` / `ifna` and aggregate two columns of the inputs (`in.all`,
+//! `in.even`), which follow the inputs as they are set, redefined, added and removed.
 
 #![no_main]
 
 use arbitrary::Arbitrary;
-use flopsheet_engine::{formula, Body, CellDef, FunctionDef, Model, ModelSpec, Value};
+use flopsheet_engine::{formula, Body, CellDef, ColumnDef, FunctionDef, Model, ModelSpec, Value};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 
@@ -19,11 +21,16 @@ enum Node {
     If(Box<Node>, Box<Node>, Box<Node>, Box<Node>),
     Call(Box<Node>, Box<Node>),
     Unary(Box<Node>),
+    IfNa(Box<Node>, Box<Node>),
+    IsNa(Box<Node>, Box<Node>, Box<Node>),
+    /// An aggregate of `in.all` or `in.even`.
+    Agg(u8),
 }
 
 #[derive(Arbitrary, Debug)]
 enum Def {
     Input(u8),
+    Missing,
     Formula(Node),
 }
 
@@ -85,6 +92,21 @@ fn render(node: &Node, names: &[String], depth: usize) -> String {
         Node::If(a, b, c, d) => format!("if({} >= {}, {}, {})", r(a), r(b), r(c), r(d)),
         Node::Call(a, b) => format!("f({}, {})", r(a), r(b)),
         Node::Unary(a) => format!("-({})", r(a)),
+        Node::IfNa(a, b) => format!("ifna({}, {})", r(a), r(b)),
+        Node::IsNa(a, b, c) => format!("if(isna({}), {}, {})", r(a), r(b), r(c)),
+        Node::Agg(n) => {
+            let column = ["in.all", "in.even"][usize::from(n / 8 % 2)];
+            match n % 8 {
+                0 => format!("sum({column})"),
+                1 => format!("mean({column})"),
+                2 => format!("min({column})"),
+                3 => format!("max({column}, 1)"),
+                4 => format!("count({column})"),
+                5 => format!("sumproduct(in.all, {column})"),
+                6 => format!("sum({column}, {column})"),
+                _ => "sum(ghost)".into(),
+            }
+        }
     }
 }
 
@@ -99,6 +121,7 @@ impl Sheet {
     fn body(&self, at: usize, def: &Def, any_name: bool) -> Body {
         match def {
             Def::Input(v) => Body::Input(number(*v)),
+            Def::Missing => Body::Missing,
             Def::Formula(node) => {
                 let mut names: Vec<String> = self.cells.iter().map(|(n, _)| n.clone()).collect();
                 if !any_name {
@@ -138,7 +161,37 @@ impl Sheet {
                 })
                 .collect(),
             functions: vec![f("f", &["x", "y"], body), f("g", &["v"], g_body)],
+            columns: self.columns(),
         }
+    }
+
+    /// `in.all`: every input (missing ones too), in order; `in.even`: every other one.
+    fn columns(&self) -> Vec<ColumnDef> {
+        let inputs: Vec<String> = self
+            .cells
+            .iter()
+            .filter(|(_, body)| matches!(body, Body::Input(_) | Body::Missing))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let even: Vec<String> = inputs.iter().step_by(2).cloned().collect();
+        let rows = |cells: &[String]| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            cells.hash(&mut h);
+            h.finish()
+        };
+        vec![
+            ColumnDef {
+                name: "in.all".into(),
+                rows: rows(&inputs),
+                cells: inputs,
+            },
+            ColumnDef {
+                name: "in.even".into(),
+                rows: rows(&even),
+                cells: even,
+            },
+        ]
     }
 }
 
@@ -198,7 +251,7 @@ fuzz_target!(|input: Input| {
         match edit {
             Edit::Set(i, v) => {
                 let inputs: Vec<usize> = (0..sheet.cells.len())
-                    .filter(|&c| matches!(sheet.cells[c].1, Body::Input(_)))
+                    .filter(|&c| matches!(sheet.cells[c].1, Body::Input(_) | Body::Missing))
                     .collect();
                 if inputs.is_empty() {
                     continue;

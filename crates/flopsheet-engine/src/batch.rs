@@ -133,9 +133,11 @@ mod tests {
         )]
         .into_iter()
         .collect();
+        let columns = crate::aggregate::Columns::default();
         let scope = Scope {
             names: &names,
             functions: &functions,
+            columns: &columns,
         };
         let exprs: Vec<Expr> = (0..9000)
             .map(|i| {

@@ -6,6 +6,7 @@
 //! is where a formula meets the model: unknown names, unknown functions, wrong argument counts,
 //! a boolean where a number belongs and recursive functions are all reported here.
 
+use crate::aggregate::{self, Agg, Column, Columns};
 use crate::formula::{BinaryOp, Expr, Ident, UnaryOp};
 use crate::hash::FxHashMap;
 use crate::names::Names;
@@ -43,6 +44,19 @@ pub(crate) enum Op {
     JumpIfFalse(u32),
     /// Skips the next `n` ops.
     Jump(u32),
+    /// Protects the code that follows, up to the matching [`Op::Uncatch`]: a `#N/A` read in it
+    /// puts the stack back as it was here and jumps over the next `n` ops, to the handler
+    /// (`isna`'s `true`, `ifna`'s fallback). Other errors still end the evaluation.
+    Catch(u32),
+    /// Ends the innermost [`Op::Catch`]: the protected code gave a number. With `true`, that
+    /// number is replaced by `false` (`isna` of a value that is there).
+    Uncatch(bool),
+    /// An aggregate over the cells of a column: the index of its list (see `aggregate`).
+    Agg(Agg, u32),
+    /// `sumproduct`: the first column's list; the second is the [`Op::List`] that follows.
+    SumProduct(u32),
+    /// An operand of the op before it, never run by itself.
+    List(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +112,12 @@ pub const BUILTINS: &[&str] = &[
     "log2",
     "exp",
     "pow",
+    "isna",
+    "ifna",
+    "sum",
+    "mean",
+    "count",
+    "sumproduct",
     "math::abs",
     "math::sqrt",
     "math::ln",
@@ -115,6 +135,12 @@ enum Builtin {
     Min,
     Max,
     If,
+    IsNa,
+    IfNa,
+    Sum,
+    Mean,
+    Count,
+    SumProduct,
 }
 
 fn builtin(name: &str) -> Option<Builtin> {
@@ -134,6 +160,12 @@ fn builtin(name: &str) -> Option<Builtin> {
         "min" => Builtin::Min,
         "max" => Builtin::Max,
         "if" => Builtin::If,
+        "isna" => Builtin::IsNa,
+        "ifna" => Builtin::IfNa,
+        "sum" => Builtin::Sum,
+        "mean" => Builtin::Mean,
+        "count" => Builtin::Count,
+        "sumproduct" => Builtin::SumProduct,
         _ => return None,
     })
 }
@@ -142,6 +174,7 @@ fn builtin(name: &str) -> Option<Builtin> {
 pub(crate) struct Scope<'a> {
     pub names: &'a Names,
     pub functions: &'a FxHashMap<String, FunctionDef>,
+    pub columns: &'a Columns,
 }
 
 /// One pack function being inlined: its parameters bound to the caller's compiled arguments.
@@ -182,6 +215,7 @@ pub(crate) fn compile<'a>(
         depth: 0,
     };
     let ty = c.expr(expr, &mut program.ops)?;
+    dedup_in_order(&mut program.deps);
     if ty != Type::Num {
         return Err(BuildError::Type {
             context: "the formula's result".into(),
@@ -291,9 +325,9 @@ impl<'a> Compiler<'a, '_> {
         }
         match self.scope.names.get(ident.target.as_str()) {
             Some(id) => {
-                if !self.deps.contains(&id) {
-                    self.deps.push(id);
-                }
+                // Made unique once compiled (`dedup_in_order`): an aggregate adds a column's
+                // every cell, and a search of them per name read would be quadratic.
+                self.deps.push(id);
                 out.push(Op::Load(id));
                 Ok(Type::Num)
             }
@@ -325,6 +359,11 @@ impl<'a> Compiler<'a, '_> {
                     Builtin::Pow => "x, y",
                     Builtin::Min | Builtin::Max => "a, b, ...",
                     Builtin::If => "condition, then, else",
+                    Builtin::IsNa => "x",
+                    Builtin::IfNa => "x, fallback",
+                    Builtin::Sum => "TABLE.COLUMN, ...",
+                    Builtin::Mean | Builtin::Count => "TABLE.COLUMN",
+                    Builtin::SumProduct => "TABLE.A, TABLE.B",
                 };
                 Err(BuildError::ArgCount {
                     function: name.to_string(),
@@ -351,17 +390,59 @@ impl<'a> Compiler<'a, '_> {
                     Op::Bin(BinaryOp::Pow)
                 });
             }
-            Builtin::Min | Builtin::Max => {
+            Builtin::Min | Builtin::Max | Builtin::Sum => {
                 arity("at least 1", !args.is_empty())?;
+                // A column argument is aggregated first (`min(t.a, x)` is `min(min(t.a), x)`);
+                // `sum` takes at least one column, `min` and `max` also numbers alone.
+                let agg = match builtin {
+                    Builtin::Min => Agg::Min,
+                    Builtin::Max => Agg::Max,
+                    _ => Agg::Sum,
+                };
+                if agg == Agg::Sum && !args.iter().any(|a| self.column(a).is_some()) {
+                    return Err(self.not_a_column(name, &args[0]));
+                }
                 for (i, a) in args.iter().enumerate() {
-                    self.expect(a, Type::Num, argument(i), out)?;
+                    match self.column(a) {
+                        Some(column) => self.aggregate(Op::Agg(agg, column.list), column, out)?,
+                        None => self.expect(a, Type::Num, argument(i), out)?,
+                    }
                 }
                 let n = args.len() as u32;
-                out.push(if matches!(builtin, Builtin::Min) {
-                    Op::Min(n)
+                match agg {
+                    Agg::Sum => out.extend((1..n).map(|_| Op::Bin(BinaryOp::Add))),
+                    _ if n == 1 => {}
+                    Agg::Min => out.push(Op::Min(n)),
+                    _ => out.push(Op::Max(n)),
+                }
+            }
+            Builtin::Mean | Builtin::Count => {
+                arity("1", args.len() == 1)?;
+                let column = self.column(&args[0]).ok_or_else(|| self.not_a_column(name, &args[0]))?;
+                let agg = if matches!(builtin, Builtin::Mean) {
+                    Agg::Mean
                 } else {
-                    Op::Max(n)
-                });
+                    Agg::Count
+                };
+                self.aggregate(Op::Agg(agg, column.list), column, out)?;
+            }
+            Builtin::SumProduct => {
+                arity("2", args.len() == 2)?;
+                let a = self.column(&args[0]).ok_or_else(|| self.not_a_column(name, &args[0]))?;
+                let b = self.column(&args[1]).ok_or_else(|| self.not_a_column(name, &args[1]))?;
+                if a.rows != b.rows {
+                    let written = |e: &Expr| match e {
+                        Expr::Name(ident) => ident.written.clone(),
+                        _ => String::new(),
+                    };
+                    return Err(BuildError::ColumnRows {
+                        function: name.to_string(),
+                        a: written(&args[0]),
+                        b: written(&args[1]),
+                    });
+                }
+                self.aggregate(Op::SumProduct(a.list), a, out)?;
+                self.aggregate(Op::List(b.list), b, out)?;
             }
             Builtin::If => {
                 arity("3", args.len() == 3)?;
@@ -383,8 +464,68 @@ impl<'a> Compiler<'a, '_> {
                 out.extend(otherwise);
                 return Ok(t);
             }
+            Builtin::IsNa => {
+                arity("1", args.len() == 1)?;
+                // Catch, x, Uncatch(false), Jump over the handler, the handler's `true`.
+                let mut protected = Vec::new();
+                self.expect(&args[0], Type::Num, argument(0), &mut protected)?;
+                out.push(Op::Catch(protected.len() as u32 + 2));
+                out.extend(protected);
+                out.push(Op::Uncatch(true));
+                out.push(Op::Jump(1));
+                out.push(Op::Const(self.consts.add(1.0)));
+                return Ok(Type::Bool);
+            }
+            Builtin::IfNa => {
+                arity("2", args.len() == 2)?;
+                // Catch, x, Uncatch, Jump over the handler, the handler: the fallback.
+                let mut protected = Vec::new();
+                self.expect(&args[0], Type::Num, argument(0), &mut protected)?;
+                let mut fallback = Vec::new();
+                self.expect(&args[1], Type::Num, argument(1), &mut fallback)?;
+                out.push(Op::Catch(protected.len() as u32 + 2));
+                out.extend(protected);
+                out.push(Op::Uncatch(false));
+                out.push(Op::Jump(fallback.len() as u32));
+                out.extend(fallback);
+            }
         }
         Ok(Type::Num)
+    }
+
+    /// The column `arg` names, if it is a name of a column (not a parameter of a function
+    /// being inlined).
+    fn column(&self, arg: &Expr) -> Option<Column> {
+        let Expr::Name(ident) = arg else { return None };
+        if self.frames.last().is_some_and(|f| f.params.contains(&ident.target)) {
+            return None;
+        }
+        self.scope.columns.get(&ident.target)
+    }
+
+    /// An aggregate's op, and the column's every cell as a precedent: one op and one step of
+    /// the budget, however many rows.
+    fn aggregate(&mut self, op: Op, column: Column, out: &mut Vec<Op>) -> Result<(), BuildError> {
+        self.spend(1)?;
+        self.deps
+            .extend_from_slice(&self.scope.columns.lists()[column.list as usize]);
+        out.push(op);
+        Ok(())
+    }
+
+    /// Why `arg` cannot be given to the aggregate `function`.
+    fn not_a_column(&self, function: &str, arg: &Expr) -> BuildError {
+        let arg = match arg {
+            Expr::Name(ident) => Some((**ident).clone()),
+            _ => None,
+        };
+        BuildError::NotAColumn {
+            function: function.to_string(),
+            cell: arg.as_ref().is_some_and(|a| self.scope.names.get(&a.target).is_some()),
+            arg,
+            // Added by [`suggest`].
+            suggestions: Vec::new(),
+        }
     }
 
     fn inline(&mut self, f: &'a FunctionDef, args: &'a [Expr], out: &mut Vec<Op>) -> Result<Type, BuildError> {
@@ -453,12 +594,12 @@ pub(crate) const MAX_SUGGESTED: usize = 64;
 
 /// Adds "did you mean" to an unknown name or function, while `count` (errors given
 /// suggestions so far in this update) is below [`MAX_SUGGESTED`].
-pub(crate) fn suggest(
-    error: &mut BuildError,
-    names: &Names,
-    functions: &FxHashMap<String, FunctionDef>,
-    count: &mut usize,
-) {
+pub(crate) fn suggest(error: &mut BuildError, scope: &Scope<'_>, count: &mut usize) {
+    let Scope {
+        names,
+        functions,
+        columns,
+    } = *scope;
     if *count >= MAX_SUGGESTED {
         return;
     }
@@ -468,7 +609,20 @@ pub(crate) fn suggest(
         }
         BuildError::UnknownFunction { name, suggestions } => {
             let known = BUILTINS.iter().copied().chain(functions.keys().map(|k| k.as_str()));
-            *suggestions = closest(name, known);
+            *suggestions = crate::suggest::closest_function(name, known);
+        }
+        // A table's cell (`training.palm.cost`): its column (`training.cost`); another name:
+        // the columns spelled like it.
+        BuildError::NotAColumn {
+            arg: Some(arg),
+            suggestions,
+            ..
+        } => {
+            let column = names.get(&arg.target).and_then(|id| columns.column_of(id));
+            *suggestions = match column {
+                Some(column) => vec![column.to_string()],
+                None => closest(&arg.target, columns.names()),
+            };
         }
         _ => return,
     }
@@ -515,11 +669,35 @@ pub(crate) fn symbol(op: BinaryOp) -> &'static str {
     }
 }
 
+/// Makes `deps` unique, each kept where it is first read.
+fn dedup_in_order(deps: &mut Vec<CellId>) {
+    if deps.len() <= 16 {
+        let mut i = 0;
+        while i < deps.len() {
+            if deps[..i].contains(&deps[i]) {
+                deps.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    } else {
+        let mut seen = crate::hash::FxHashSet::default();
+        deps.retain(|&d| seen.insert(d));
+    }
+}
+
 /// Evaluates a program for cell `me` against the current values and the constants it was
 /// compiled against. The top of the stack lives in a register (`top`), the rest in `stack`,
 /// which is reused across calls so evaluation allocates nothing once it has grown.
 #[inline]
-pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stack: &mut Vec<f64>) -> Value {
+pub(crate) fn eval(
+    ops: &[Op],
+    me: CellId,
+    values: &[Slot],
+    consts: &[f64],
+    lists: &[Box<[CellId]>],
+    stack: &mut Vec<f64>,
+) -> Value {
     let fail = |kind| Value::Err(CellError { kind, origin: me });
     if ops.is_empty() {
         return fail(ErrorKind::Num);
@@ -527,6 +705,23 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
     stack.clear();
     let mut top = f64::NAN;
     let mut pc = 0;
+    // The innermost `Catch`, as the position in `stack` of its record (see `Op::Catch` below).
+    let mut handler = NO_HANDLER;
+    // A `#N/A` inside a `Catch` goes to its handler; anything else ends the evaluation.
+    macro_rules! raise {
+        ($e:expr) => {{
+            let e: CellError = $e;
+            if e.kind != ErrorKind::NotAvailable || handler == NO_HANDLER {
+                return Value::Err(e);
+            }
+            let h = handler;
+            pc = stack[h + 1] as usize;
+            handler = stack[h] as usize;
+            top = stack[h - 1];
+            stack.truncate(h - 1);
+            continue;
+        }};
+    }
     while pc < ops.len() {
         match ops[pc] {
             Op::Const(k) => {
@@ -538,7 +733,7 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                     stack.push(top);
                     top = n;
                 }
-                Err(e) => return Value::Err(e),
+                Err(e) => raise!(e),
             },
             Op::Neg => top = -top,
             Op::Not => top = if top == 0.0 { 1.0 } else { 0.0 },
@@ -558,7 +753,7 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                     }
                     top = binary(op, top, b);
                 }
-                Err(e) => return Value::Err(e),
+                Err(e) => raise!(e),
             },
             Op::Math(m) => {
                 top = if m == Math::Log {
@@ -591,6 +786,46 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
                 }
             }
             Op::Jump(n) => pc += n as usize,
+            // The handler's record lives on the value stack, so that evaluating allocates
+            // nothing more: the `top` to put back, the enclosing handler, and where to go, as
+            // f64s (exact for any index below 2^53). `handler` points at the middle one.
+            Op::Catch(n) => {
+                stack.push(top);
+                stack.push(handler as f64);
+                stack.push((pc + 1 + n as usize) as f64);
+                handler = stack.len() - 2;
+            }
+            Op::Uncatch(to_false) => {
+                // The protected code pushed one value over the record: drop the record (and
+                // what the first push saved, the record's own last slot), keep the value.
+                let h = handler;
+                handler = stack[h] as usize;
+                stack.truncate(h);
+                if to_false {
+                    top = 0.0;
+                }
+            }
+            Op::Agg(agg, list) => match aggregate::aggregate(agg, &lists[list as usize], values, me) {
+                Ok(n) => {
+                    stack.push(top);
+                    top = n;
+                }
+                Err(e) => raise!(e),
+            },
+            Op::SumProduct(a) => {
+                let Some(&Op::List(b)) = ops.get(pc + 1) else {
+                    return fail(ErrorKind::Value);
+                };
+                pc += 1;
+                match aggregate::sumproduct(&lists[a as usize], &lists[b as usize], values) {
+                    Ok(n) => {
+                        stack.push(top);
+                        top = n;
+                    }
+                    Err(e) => raise!(e),
+                }
+            }
+            Op::List(_) => return fail(ErrorKind::Value),
         }
         pc += 1;
     }
@@ -600,6 +835,9 @@ pub(crate) fn eval(ops: &[Op], me: CellId, values: &[Slot], consts: &[f64], stac
         fail(ErrorKind::Num)
     }
 }
+
+/// No `Catch` is active.
+const NO_HANDLER: usize = usize::MAX;
 
 #[inline]
 fn divides_by_zero(op: BinaryOp, divisor: f64) -> bool {

@@ -33,9 +33,13 @@ pub(crate) fn order<'a, 'b>(
     let order = if complete {
         order
     } else {
-        cycles = find_cycles(&live, &deps, &order, n);
-        for c in cycles.iter().flatten() {
-            in_cycle[*c as usize] = true;
+        let members;
+        (cycles, members) = find_cycles(&live, &deps, &order, n);
+        // Every cell of a strongly connected component is on a cycle, also those off the
+        // shortest one reported (in `t.y = sum(t.y)` each row reads itself and every other):
+        // left out, a cell would wait forever on the cells it reads and never be ordered.
+        for c in members {
+            in_cycle[c as usize] = true;
         }
         kahn(n, &live, &deps, &dependents, &in_cycle).0
     };
@@ -92,13 +96,14 @@ fn kahn<'a, 'b>(
 }
 
 /// The cycles among the cells Kahn could not order, each as a path in reading order starting
-/// from its first-declared cell.
+/// from its first-declared cell, and every cell on a cycle (of the components, not only of
+/// the paths).
 fn find_cycles<'a>(
     live: &impl Fn(CellId) -> bool,
     deps: &impl Fn(CellId) -> &'a [CellId],
     ordered: &[CellId],
     n: usize,
-) -> Vec<Vec<CellId>> {
+) -> (Vec<Vec<CellId>>, Vec<CellId>) {
     let mut done = vec![false; n];
     for &c in ordered {
         done[c as usize] = true;
@@ -114,13 +119,13 @@ fn find_cycles<'a>(
     }
     // Kosaraju's algorithm, which petgraph runs without recursion: a cycle through a hundred
     // thousand cells must not overflow the stack (Tarjan's, in petgraph, recurses per cell).
-    let mut cycles: Vec<Vec<CellId>> = petgraph::algo::kosaraju_scc(&graph)
+    let components: Vec<Vec<CellId>> = petgraph::algo::kosaraju_scc(&graph)
         .into_iter()
         .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
-        .map(|scc| cycle_path(&graph, &scc))
         .collect();
+    let mut cycles: Vec<Vec<CellId>> = components.iter().map(|scc| cycle_path(&graph, scc)).collect();
     cycles.sort();
-    cycles
+    (cycles, components.into_iter().flatten().collect())
 }
 
 /// The shortest path from the smallest cell of a strongly connected component back to itself.

@@ -17,6 +17,7 @@
 //! it; a *structural* change alters the graph's edges; *early cutoff* stops propagation at a
 //! cell whose recomputed value did not change.
 
+mod aggregate;
 mod arena;
 mod batch;
 mod compile;
@@ -27,14 +28,17 @@ mod hash;
 mod model;
 mod names;
 mod pool;
+mod sample;
 pub mod solve;
 pub mod suggest;
 mod value;
 
+pub use aggregate::{aggregated_names, ColumnDef, AGGREGATES};
 pub use compile::{BUILTINS, MAX_NESTING, MAX_PROGRAM};
 pub use formula::{Call, Expr, FormulaError, Ident};
 pub use model::{Model, Recomputed, UpdateReport};
 pub use names::NameList;
+pub use sample::{SamplePlan, Sampled};
 pub use value::{CellError, ErrorKind, Value};
 
 use std::sync::Arc;
@@ -43,11 +47,13 @@ use thiserror::Error;
 /// A cell's index in the model's dense storage. Stable for the cell's lifetime.
 pub type CellId = u32;
 
-/// Everything the engine is given: cells and pack functions, already parsed.
+/// Everything the engine is given: cells and pack functions, already parsed, and the columns
+/// of row tables that aggregates (`sum(training.cost_usd)`) read.
 #[derive(Debug, Clone, Default)]
 pub struct ModelSpec {
     pub cells: Vec<CellDef>,
     pub functions: Vec<FunctionDef>,
+    pub columns: Vec<ColumnDef>,
 }
 
 /// A workbook's cells, read one at a time by [`Model::build_from`] and [`Model::update_from`]:
@@ -65,8 +71,15 @@ pub trait CellSource {
     /// The name of the cell at `at` (in `0..len()`).
     fn name(&self, at: usize) -> &str;
 
-    /// The value of the cell at `at`, if it is an input; `None` for a formula.
+    /// The value of the cell at `at`, if it is an input; `None` for a formula (and for a
+    /// missing value, see [`CellSource::missing`]).
     fn input(&self, at: usize) -> Option<f64>;
+
+    /// Whether the cell at `at` is an input declared missing: it holds `#N/A` until it is
+    /// given a value. Asked before [`CellSource::input`].
+    fn missing(&self, _at: usize) -> bool {
+        false
+    }
 
     /// The expressions of the formula cells at `positions`, in that order. An update asks for
     /// every formula once (to tell which changed), then again for those it compiles.
@@ -75,6 +88,12 @@ pub trait CellSource {
     /// Called once the model has read every cell and compiled every formula, before it
     /// orders and evaluates them: what the source kept for the build can be freed then.
     fn built(&mut self) {}
+
+    /// The columns of row tables, for aggregates; asked once per build or update, after the
+    /// cells' names.
+    fn columns(&self) -> Vec<ColumnDef> {
+        Vec::new()
+    }
 }
 
 /// A spec is a source whose formulas are parsed already: each is cloned when asked for.
@@ -90,16 +109,25 @@ impl CellSource for ModelSpec {
     fn input(&self, at: usize) -> Option<f64> {
         match self.cells[at].body {
             Body::Input(v) => Some(v),
-            Body::Formula(_) => None,
+            Body::Missing | Body::Formula(_) => None,
         }
+    }
+
+    fn missing(&self, at: usize) -> bool {
+        matches!(self.cells[at].body, Body::Missing)
     }
 
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
         let expr = |at: usize| match &self.cells[at].body {
             Body::Formula(expr) => expr.clone(),
             Body::Input(v) => Expr::Num(*v),
+            Body::Missing => Expr::Num(f64::NAN),
         };
         positions.iter().map(|&at| expr(at)).collect()
+    }
+
+    fn columns(&self) -> Vec<ColumnDef> {
+        self.columns.clone()
     }
 }
 
@@ -112,6 +140,9 @@ pub struct CellDef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Input(f64),
+    /// An input whose value is not known (`missing: "not published"`): it holds `#N/A`, which
+    /// flows into its dependents, until it is set.
+    Missing,
     Formula(Expr),
 }
 
@@ -144,6 +175,20 @@ pub enum BuildError {
         expected: &'static str,
         found: &'static str,
     },
+    /// An aggregate given something other than a table column: an expression, a cell, or a
+    /// name that is no column.
+    #[error("{}", not_a_column(function, arg.as_ref(), *cell))]
+    NotAColumn {
+        function: String,
+        /// The argument, when it is a name.
+        arg: Option<Ident>,
+        /// Whether that name is a cell.
+        cell: bool,
+        suggestions: Vec<String>,
+    },
+    /// `sumproduct` of two columns whose rows differ.
+    #[error("`{function}` takes two columns with the same rows, but `{a}` and `{b}` have different rows")]
+    ColumnRows { function: String, a: String, b: String },
     #[error("the function `{}` calls itself: {}", chain[0], chain.join(" → "))]
     RecursiveFunction { chain: Vec<String> },
     #[error("a dependency cycle")]
@@ -162,6 +207,15 @@ pub enum BuildError {
         short_chain(chain)
     )]
     TooDeep { chain: Vec<String>, limit: usize },
+}
+
+fn not_a_column(function: &str, arg: Option<&Ident>, cell: bool) -> String {
+    let takes = format!("`{function}` takes a table column (`TABLE.COLUMN`)");
+    match arg {
+        None => format!("{takes}, not an expression"),
+        Some(name) if cell => format!("{takes}, but `{}` is a cell{}", name.written, reads(name)),
+        Some(name) => format!("no table has a column `{}`{}: {takes}", name.written, reads(name)),
+    }
 }
 
 /// `f0 → f1 → f2 → … → f32` for a long chain of functions.
@@ -193,6 +247,12 @@ impl BuildError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             BuildError::UnknownName { .. } | BuildError::UnknownFunction { .. } => ErrorKind::Name,
+            BuildError::NotAColumn {
+                arg: Some(_),
+                cell: false,
+                ..
+            } => ErrorKind::Name,
+            BuildError::NotAColumn { .. } | BuildError::ColumnRows { .. } => ErrorKind::Value,
             BuildError::ArgCount { .. }
             | BuildError::Type { .. }
             | BuildError::TooLarge
@@ -204,9 +264,9 @@ impl BuildError {
     /// Names to suggest, for "did you mean".
     pub fn suggestions(&self) -> &[String] {
         match self {
-            BuildError::UnknownName { suggestions, .. } | BuildError::UnknownFunction { suggestions, .. } => {
-                suggestions
-            }
+            BuildError::UnknownName { suggestions, .. }
+            | BuildError::UnknownFunction { suggestions, .. }
+            | BuildError::NotAColumn { suggestions, .. } => suggestions,
             _ => &[],
         }
     }

@@ -4,6 +4,7 @@
 //! life, so a watcher can apply a thousand edits without the ids of untouched cells moving.
 //! Removed cells become tombstones.
 
+use crate::aggregate::{ColumnDef, Columns};
 use crate::arena::{Arena, Packed};
 use crate::batch::{compile_all, Compiled};
 use crate::compile::{self, Op, Scope};
@@ -73,6 +74,8 @@ pub struct Model {
     unresolved: FxHashMap<String, Vec<CellId>>,
     /// Pack functions → the cells whose programs inline them.
     callers: FxHashMap<String, Vec<CellId>>,
+    /// The columns of row tables that aggregates read.
+    columns: Columns,
     order: Vec<CellId>,
     rank: Vec<u32>,
     cycles: Vec<Vec<CellId>>,
@@ -102,6 +105,7 @@ impl Default for Model {
             functions: FxHashMap::default(),
             unresolved: FxHashMap::default(),
             callers: FxHashMap::default(),
+            columns: Columns::default(),
             order: Vec::new(),
             rank: Vec::new(),
             cycles: Vec::new(),
@@ -200,12 +204,19 @@ impl Model {
 
     /// Sets inputs and recomputes what depends on them.
     pub fn set_inputs(&mut self, inputs: &[(CellId, f64)]) -> Result<Recomputed, EngineError> {
+        let values: Vec<(CellId, Value)> = inputs.iter().map(|&(id, v)| (id, Value::Num(v))).collect();
+        self.set_input_values(&values)
+    }
+
+    /// [`Model::set_inputs`] with values that may be errors: how a trial puts back an input
+    /// that held `#N/A` (a missing value) before it was given a number.
+    pub fn set_input_values(&mut self, inputs: &[(CellId, Value)]) -> Result<Recomputed, EngineError> {
+        if let Some(&(id, _)) = inputs.iter().find(|&&(id, _)| !self.is_input(id)) {
+            return Err(EngineError::NotAnInput(self.name(id).to_string()));
+        }
         let mut changed = Vec::new();
         for &(id, v) in inputs {
-            if !self.is_input(id) {
-                return Err(EngineError::NotAnInput(self.name(id).to_string()));
-            }
-            if self.replace_value(id, Value::Num(v)) {
+            if self.replace_value(id, v) {
                 changed.push(id);
             }
         }
@@ -222,18 +233,19 @@ impl Model {
     /// the cells whose names now resolve differently), rebuilds the order only on a structural
     /// change, and recomputes only downstream of the changes.
     pub fn update(&mut self, spec: &ModelSpec) -> UpdateReport {
-        self.apply(Defs::Spec(&spec.cells), &spec.functions)
+        self.apply(Defs::Spec(&spec.cells), &spec.functions, &spec.columns)
     }
 
     /// [`Model::update`] from cells read one at a time: each formula is parsed a chunk at a
     /// time to take its fingerprint, and again only if it must be compiled, so that a reload
     /// of a large workbook never holds every expression tree at once.
     pub fn update_from(&mut self, cells: &mut dyn CellSource, functions: &[FunctionDef]) -> UpdateReport {
-        self.apply(Defs::Source(cells), functions)
+        let columns = cells.columns();
+        self.apply(Defs::Source(cells), functions, &columns)
     }
 
-    /// [`Model::update`] to the cells of `defs` and these functions.
-    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef]) -> UpdateReport {
+    /// [`Model::update`] to the cells of `defs` and these functions and columns.
+    fn apply(&mut self, mut defs: Defs<'_>, functions: &[FunctionDef], columns: &[ColumnDef]) -> UpdateReport {
         let mut report = UpdateReport::default();
         let mut recompile: FxHashSet<CellId> = self.update_functions(functions);
         let count = defs.len();
@@ -284,7 +296,14 @@ impl Model {
             };
             let old = self.kinds[id as usize];
             match defs.body(at) {
-                Def::Input(v) => {
+                def @ (Def::Input(_) | Def::Missing) => {
+                    let v = match def {
+                        Def::Input(v) => Value::Num(v),
+                        _ => Value::Err(CellError {
+                            kind: ErrorKind::NotAvailable,
+                            origin: id,
+                        }),
+                    };
                     if old != Kind::Input {
                         self.kinds[id as usize] = Kind::Input;
                         self.clear_program(id);
@@ -294,7 +313,7 @@ impl Model {
                         }
                         report.structural = true;
                     }
-                    if self.replace_value(id, Value::Num(v)) {
+                    if self.replace_value(id, v) {
                         report.inputs_changed.push(id);
                     }
                 }
@@ -342,6 +361,16 @@ impl Model {
             report.removed.push(name);
             report.structural = true;
         }
+        // A cell that failed to compile has no precedents, so it is no dependent of a name that
+        // went; but it may read it before what made it fail (`x + sum(a_cell)`), and must then
+        // fail on it, as a fresh build would. Failed cells are few: compile them all again.
+        if !report.removed.is_empty() {
+            let failed = self
+                .errors
+                .iter()
+                .filter(|(_, e)| !matches!(e, BuildError::Cycle { .. }));
+            recompile.extend(failed.map(|(&c, _)| c));
+        }
         // Names that appeared: cells that read them while they did not exist.
         if waiting {
             for &id in &added {
@@ -350,6 +379,10 @@ impl Model {
                 }
             }
         }
+
+        // Columns that appeared, changed or went: the cells aggregating them, whose programs
+        // hold their lists and precedents.
+        recompile.extend(self.columns.update(columns, &self.names));
 
         // `fresh` grows into the whole list (on a first build, it is the whole list): one
         // vector of every formula cell rather than two.
@@ -463,8 +496,10 @@ impl Model {
         let scope = Scope {
             names: &self.names,
             functions: &self.functions,
+            columns: &self.columns,
         };
         let batches = compile_all(exprs, &scope);
+        let mut readers = Vec::new();
         self.code.reserve(batches.iter().map(|b| b.ops.len()).sum());
         self.deps.reserve(batches.iter().map(|b| b.deps.len()).sum());
         let mut formulas = chunk.iter().copied().zip(exprs.iter().copied());
@@ -485,6 +520,7 @@ impl Model {
                     for f in compile::inlined_functions(expr, &self.functions) {
                         self.callers.entry(f.to_string()).or_default().push(c);
                     }
+                    readers.push((c, expr));
                 }
                 match result {
                     Ok((ops, deps)) => {
@@ -493,7 +529,7 @@ impl Model {
                         self.deps.set(c, &batch.deps[deps]);
                     }
                     Err(mut err) => {
-                        compile::suggest(&mut err, &self.names, &self.functions, suggested);
+                        compile::suggest(&mut err, &scope, suggested);
                         match &err {
                             BuildError::UnknownName { name, .. } => {
                                 self.unresolved.entry(name.target.clone()).or_default().push(c)
@@ -509,6 +545,9 @@ impl Model {
                     }
                 }
             }
+        }
+        for (c, expr) in readers {
+            self.columns.note_readers(c, expr);
         }
     }
 
@@ -626,12 +665,43 @@ impl Model {
         report
     }
 
+    /// Whether `c` is a formula that evaluates its compiled program (not an input, not a cell
+    /// with a build error or on a cycle, whose value is fixed).
+    pub(crate) fn is_compiled(&self, c: CellId) -> bool {
+        !self.code.get(c).is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula
+    }
+
+    /// The cell lists of the columns that aggregates read.
+    pub(crate) fn column_lists(&self) -> &[Box<[CellId]>] {
+        self.columns.lists()
+    }
+
+    pub(crate) fn program(&self, c: CellId) -> &[Op] {
+        self.code.get(c)
+    }
+
+    pub(crate) fn slots(&self) -> &[crate::value::Slot] {
+        self.values.slots()
+    }
+
+    pub(crate) fn const_values(&self) -> &[f64] {
+        self.consts.values()
+    }
+
     #[inline]
     fn evaluate(&mut self, c: CellId) -> Value {
         // The common case first: a compiled formula (error cells and inputs have no code).
-        let code = self.code.get(c);
-        if !code.is_empty() && !self.in_cycle[c as usize] && self.kinds[c as usize] == Kind::Formula {
-            return compile::eval(code, c, self.values.slots(), self.consts.values(), &mut self.stack);
+        if self.is_compiled(c) {
+            let code = self.code.get(c);
+            let lists = self.columns.lists();
+            return compile::eval(
+                code,
+                c,
+                self.values.slots(),
+                self.consts.values(),
+                lists,
+                &mut self.stack,
+            );
         }
         match self.kinds[c as usize] {
             Kind::Input => self.values.get(c),
@@ -653,7 +723,8 @@ impl Model {
                     });
                 }
                 let consts = self.consts.values();
-                compile::eval(self.code.get(c), c, self.values.slots(), consts, &mut self.stack)
+                let lists = self.columns.lists();
+                compile::eval(self.code.get(c), c, self.values.slots(), consts, lists, &mut self.stack)
             }
         }
     }
@@ -672,7 +743,9 @@ const NOT_A_FORMULA: u32 = u32::MAX;
 /// a time.
 fn fingerprints_of(source: &mut dyn CellSource) -> Vec<u64> {
     let mut fingerprints = vec![0; source.len()];
-    let formulas: Vec<usize> = (0..source.len()).filter(|&at| source.input(at).is_none()).collect();
+    let formulas: Vec<usize> = (0..source.len())
+        .filter(|&at| !source.missing(at) && source.input(at).is_none())
+        .collect();
     for chunk in formulas.chunks(COMPILE_CHUNK) {
         for (&at, expr) in chunk.iter().zip(source.formulas(chunk)) {
             fingerprints[at] = expr.fingerprint();
@@ -692,6 +765,8 @@ enum Defs<'s> {
 /// One definition, as [`Model::apply`] reads it.
 enum Def<'a> {
     Input(f64),
+    /// An input declared missing: it holds `#N/A`.
+    Missing,
     /// `None`: not parsed yet.
     Formula(Option<&'a Expr>),
 }
@@ -715,8 +790,10 @@ impl Defs<'_> {
         match self {
             Defs::Spec(cells) => match &cells[at].body {
                 Body::Input(v) => Def::Input(*v),
+                Body::Missing => Def::Missing,
                 Body::Formula(expr) => Def::Formula(Some(expr)),
             },
+            Defs::Source(source) if source.missing(at) => Def::Missing,
             Defs::Source(source) => source.input(at).map_or(Def::Formula(None), Def::Input),
         }
     }
@@ -737,7 +814,7 @@ impl Defs<'_> {
         match self {
             Defs::Spec(cells) => match &cells[at].body {
                 Body::Formula(expr) => expr,
-                Body::Input(_) => unreachable!("every recompiled cell is a formula of the spec"),
+                Body::Input(_) | Body::Missing => unreachable!("every recompiled cell is a formula of the spec"),
             },
             Defs::Source(_) => unreachable!("a source's formulas are parsed for each chunk"),
         }
@@ -804,6 +881,7 @@ mod tests {
                 cell("b", formula("y * 3")),
             ],
             functions: vec![],
+            columns: Vec::new(),
         });
         m.epoch = u16::MAX - 2;
         for v in 2..8 {

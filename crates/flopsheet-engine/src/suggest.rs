@@ -70,6 +70,53 @@ fn lower_bound(wanted_len: usize, wanted_counts: Option<&[u16; 128]>, other: &st
     }
 }
 
+/// Other names people give the built-in functions (from spreadsheets, Python, SQL), which no
+/// edit distance finds: `squareroot` is far from `sqrt`, `average` from `mean`.
+const FUNCTION_SYNONYMS: &[(&str, &str)] = &[
+    ("squareroot", "sqrt"),
+    ("square_root", "sqrt"),
+    ("root", "sqrt"),
+    ("power", "pow"),
+    ("minimum", "min"),
+    ("maximum", "max"),
+    ("absolute", "abs"),
+    ("fabs", "abs"),
+    ("ceiling", "ceil"),
+    ("rounddown", "floor"),
+    ("roundup", "ceil"),
+    ("loge", "ln"),
+    ("log_e", "ln"),
+    ("exponent", "exp"),
+    ("exponential", "exp"),
+    ("iif", "if"),
+    ("ifelse", "if"),
+    ("if_else", "if"),
+    ("average", "mean"),
+    ("avg", "mean"),
+    ("total", "sum"),
+    ("iferror", "ifna"),
+    ("isnan", "isna"),
+];
+
+/// The functions close to an unknown one, `known` being every function that exists: a
+/// synonym first (`squareroot` → `sqrt`), then the nearest by spelling. A synonym is offered
+/// only if its function exists.
+pub fn closest_function<'a>(wanted: &str, known: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    let lower = wanted.to_ascii_lowercase();
+    let mut found: Vec<String> = FUNCTION_SYNONYMS
+        .iter()
+        .filter(|(alias, target)| *alias == lower && known.clone().any(|k| k == *target))
+        .map(|(_, target)| target.to_string())
+        .collect();
+    for near in closest(wanted, known) {
+        if !found.contains(&near) {
+            found.push(near);
+        }
+    }
+    found.truncate(3);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::closest;

@@ -55,6 +55,10 @@ pub enum ErrorKind {
     Value,
     /// The cell is part of a dependency cycle.
     Cycle,
+    /// A value declared missing (`missing: "not published"`), or an aggregate with no value
+    /// to give (`min` of a column whose every value is missing). Unlike the others it is
+    /// expected, not a mistake: `isna` and `ifna` test for it.
+    NotAvailable,
 }
 
 impl ErrorKind {
@@ -66,6 +70,7 @@ impl ErrorKind {
             ErrorKind::Name => "#NAME",
             ErrorKind::Value => "#VALUE",
             ErrorKind::Cycle => "#CYCLE",
+            ErrorKind::NotAvailable => "#N/A",
         }
     }
 
@@ -76,6 +81,7 @@ impl ErrorKind {
             ErrorKind::Name => "the formula reads an unknown name",
             ErrorKind::Value => "the formula is not valid",
             ErrorKind::Cycle => "the cell is part of a dependency cycle",
+            ErrorKind::NotAvailable => "a value is missing (not available)",
         }
     }
 }
@@ -99,7 +105,7 @@ const BOXED: u64 = 0xffff;
 const EXOTIC: Slot = Slot(BOXED << 48);
 
 impl Slot {
-    fn new(value: Value) -> Slot {
+    pub(crate) fn new(value: Value) -> Slot {
         match value {
             Value::Num(n) => Slot(n.to_bits()),
             Value::Err(CellError { kind, origin }) => {
@@ -109,6 +115,7 @@ impl Slot {
                     ErrorKind::Name => 3,
                     ErrorKind::Value => 4,
                     ErrorKind::Cycle => 5,
+                    ErrorKind::NotAvailable => 6,
                 };
                 Slot(BOXED << 48 | code << 32 | origin as u64)
             }
@@ -128,6 +135,7 @@ impl Slot {
             3 => ErrorKind::Name,
             4 => ErrorKind::Value,
             5 => ErrorKind::Cycle,
+            6 => ErrorKind::NotAvailable,
             _ => return None,
         };
         Some(CellError {
@@ -237,6 +245,7 @@ mod tests {
             ErrorKind::Name,
             ErrorKind::Value,
             ErrorKind::Cycle,
+            ErrorKind::NotAvailable,
         ] {
             for origin in [0, 7, u32::MAX] {
                 values.push(Value::Err(CellError { kind, origin }));

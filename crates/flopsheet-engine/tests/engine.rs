@@ -5,53 +5,8 @@ use flopsheet_engine::{
     formula, Body, BuildError, CellDef, CellSource, ErrorKind, Expr, FunctionDef, Model, ModelSpec, Value,
 };
 
-/// A cell written as in a workbook: a number is an input, a string a formula.
-enum Def {
-    In(f64),
-    F(&'static str),
-}
-use Def::{In, F};
-
-fn spec(cells: &[(&str, Def)]) -> ModelSpec {
-    ModelSpec {
-        cells: cells
-            .iter()
-            .map(|(name, def)| CellDef {
-                name: (*name).into(),
-                body: match def {
-                    In(v) => Body::Input(*v),
-                    F(text) => Body::Formula(formula::parse(text).expect("test formulas parse")),
-                },
-            })
-            .collect(),
-        functions: Vec::new(),
-    }
-}
-
-#[track_caller]
-fn expect_value(model: &Model, name: &str, want: f64) {
-    let id = model.id(name).unwrap_or_else(|| panic!("no cell {name}"));
-    match model.value(id) {
-        Value::Num(got) => assert!(
-            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
-            "{name} = {got}, want {want}"
-        ),
-        other => panic!("{name} = {other:?}, want {want}"),
-    }
-}
-
-#[track_caller]
-fn expect_error(model: &Model, name: &str, kind: ErrorKind) {
-    let id = model.id(name).unwrap();
-    match model.value(id) {
-        Value::Err(e) => assert_eq!(e.kind, kind, "{name}"),
-        other => panic!("{name} = {other:?}, want {kind}"),
-    }
-}
-
-fn names(model: &Model, ids: &[u32]) -> Vec<String> {
-    ids.iter().map(|&c| model.name(c).to_string()).collect()
-}
+mod common;
+use common::{expect_error, expect_value, names, spec, Def::In, Def::F};
 
 fn diamond() -> Model {
     Model::build(&spec(&[
@@ -393,6 +348,7 @@ fn a_wide_fanout_and_a_deep_chain() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("x", 3.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
@@ -411,6 +367,7 @@ fn a_wide_fanout_and_a_deep_chain() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("c0", 2.0).unwrap();
     assert_eq!(r.recomputed.len(), 4999);
@@ -489,6 +446,7 @@ fn random_spec(rng: &mut Rng, inputs: &[f64], formulas: usize, f_body: &str) -> 
             params: vec!["x".into(), "y".into()],
             body: formula::parse(f_body).unwrap(),
         }],
+        columns: Vec::new(),
     }
 }
 
@@ -711,6 +669,7 @@ fn a_large_wave_keeps_early_cutoff() {
     let mut m = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let r = m.set("x", 1.3).unwrap();
     // `gate` stays 1: none of the 3000 cells reading it is recomputed.
@@ -739,6 +698,7 @@ fn a_name_given_twice_takes_its_last_definition() {
             def("c", Body::Formula(formula::parse("a + 2").unwrap())),
         ],
         functions: Vec::new(),
+        columns: Vec::new(),
     };
     let mut model = Model::build(&spec);
     let value = |m: &Model, name: &str| m.value(m.id(name).unwrap());

@@ -27,6 +27,7 @@ fn build(formula_text: &str, functions: Vec<FunctionDef>) -> (Model, Option<Buil
             },
         ],
         functions,
+        columns: Vec::new(),
     };
     let model = Model::build(&spec);
     let out = model.id("out").unwrap();
@@ -139,6 +140,7 @@ fn thousands_of_unknown_names_get_suggestions_only_for_the_first() {
     let model = Model::build(&ModelSpec {
         cells,
         functions: vec![],
+        columns: Vec::new(),
     });
     let errors: Vec<_> = model.errors().collect();
     assert_eq!(errors.len(), 5000);
@@ -196,6 +198,7 @@ fn a_cycle_through_a_hundred_thousand_cells() {
             let model = Model::build(&ModelSpec {
                 cells,
                 functions: vec![],
+                columns: Vec::new(),
             });
             let cycles: Vec<usize> = model.cycles().iter().map(Vec::len).collect();
             (cycles, model.value(model.id("c500").unwrap()))

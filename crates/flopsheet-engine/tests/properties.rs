@@ -5,8 +5,12 @@
 //!   error values included, and `set_inputs` recomputes only dependents of what it set;
 //! - a cell's precedents are exactly the existing names its formula reads (through the pack
 //!   functions it calls too).
+//!
+//! The random models hold missing inputs (`#N/A`), `isna` / `ifna`, and aggregates over two
+//! columns of the inputs (`in.all`, every input in order; `in.even`, every other one), which
+//! follow the inputs as they are set, redefined, added and removed.
 
-use flopsheet_engine::{formula, Body, BuildError, CellDef, CellId, FunctionDef, Model, ModelSpec, Value};
+use flopsheet_engine::{formula, Body, BuildError, CellDef, CellId, ColumnDef, FunctionDef, Model, ModelSpec, Value};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 
@@ -22,7 +26,15 @@ enum T {
     If(Box<[T; 4]>),
     /// `f(x, y)`, the pack function `f(x, y) = x * y + k`.
     Call(Box<T>, Box<T>),
+    /// `ifna(a, b)`
+    IfNa(Box<T>, Box<T>),
+    /// `if(isna(a), b, c)`
+    IfIsNa(Box<[T; 3]>),
+    /// An aggregate (`AGGREGATES[n % 6]`) of the column `in.all`, or `in.even` if `true`.
+    Agg(u8, bool),
 }
+
+const AGGREGATES: [&str; 6] = ["sum", "mean", "min", "max", "count", "sumproduct"];
 
 fn number() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -36,7 +48,11 @@ fn number() -> impl Strategy<Value = f64> {
 }
 
 fn tree() -> impl Strategy<Value = T> {
-    let leaf = prop_oneof![3 => (0usize..64).prop_map(T::Cell), 1 => number().prop_map(T::Num)];
+    let leaf = prop_oneof![
+        6 => (0usize..64).prop_map(T::Cell),
+        2 => number().prop_map(T::Num),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(n, even)| T::Agg(n, even)),
+    ];
     leaf.prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
             4 => (prop::sample::select(vec!["+", "-", "*", "/"]), inner.clone(), inner.clone())
@@ -45,7 +61,10 @@ fn tree() -> impl Strategy<Value = T> {
             1 => prop::collection::vec(inner.clone(), 1..4).prop_map(T::Max),
             1 => (inner.clone(), inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(a, b, c, d)| T::If(Box::new([a, b, c, d]))),
-            1 => (inner.clone(), inner).prop_map(|(a, b)| T::Call(Box::new(a), Box::new(b))),
+            1 => (inner.clone(), inner.clone()).prop_map(|(a, b)| T::Call(Box::new(a), Box::new(b))),
+            1 => (inner.clone(), inner.clone()).prop_map(|(a, b)| T::IfNa(Box::new(a), Box::new(b))),
+            1 => (inner.clone(), inner.clone(), inner)
+                .prop_map(|(a, b, c)| T::IfIsNa(Box::new([a, b, c]))),
         ]
     })
 }
@@ -79,17 +98,42 @@ fn render(t: &T, names: &[String], reads: &mut BTreeSet<String>) -> String {
             reads.insert("k".into());
             format!("f({}, {})", render(a, names, reads), render(b, names, reads))
         }
+        T::IfNa(a, b) => format!("ifna({}, {})", render(a, names, reads), render(b, names, reads)),
+        T::IfIsNa(abc) => {
+            let [a, b, c] = &**abc;
+            let (a, b, c) = (
+                render(a, names, reads),
+                render(b, names, reads),
+                render(c, names, reads),
+            );
+            format!("if(isna({a}), {b}, {c})")
+        }
+        // The column's name stands for the cells it reads (in `precedents_are_the_names_a_
+        // formula_reads`, which defines no column, it is a name that does not exist).
+        T::Agg(n, even) => {
+            let column = if *even { "in.even" } else { "in.all" };
+            reads.insert(column.into());
+            match AGGREGATES[usize::from(n % 6)] {
+                "sumproduct" => format!("sumproduct(in.all, {column})"),
+                f => format!("{f}({column})"),
+            }
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 enum Def {
     Input(f64),
+    Missing,
     Formula(T),
 }
 
 fn def() -> impl Strategy<Value = Def> {
-    prop_oneof![1 => number().prop_map(Def::Input), 2 => tree().prop_map(Def::Formula)]
+    prop_oneof![
+        4 => number().prop_map(Def::Input),
+        1 => Just(Def::Missing),
+        8 => tree().prop_map(Def::Formula),
+    ]
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +171,7 @@ impl Sheet {
     fn body(&self, at: usize, def: &Def) -> Body {
         match def {
             Def::Input(v) => Body::Input(*v),
+            Def::Missing => Body::Missing,
             Def::Formula(t) => {
                 let names: Vec<String> = self.cells[..at].iter().map(|(n, _)| n.clone()).collect();
                 let text = render(t, &names, &mut BTreeSet::new());
@@ -146,7 +191,37 @@ impl Sheet {
                 })
                 .collect(),
             functions: functions(self.functions),
+            columns: self.columns(),
         }
+    }
+
+    /// `in.all`: every input (missing ones too), in order; `in.even`: every other one.
+    fn columns(&self) -> Vec<ColumnDef> {
+        let inputs: Vec<String> = self
+            .cells
+            .iter()
+            .filter(|(_, body)| matches!(body, Body::Input(_) | Body::Missing))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let even: Vec<String> = inputs.iter().step_by(2).cloned().collect();
+        let rows = |cells: &[String]| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            cells.hash(&mut h);
+            h.finish()
+        };
+        vec![
+            ColumnDef {
+                name: "in.all".into(),
+                rows: rows(&inputs),
+                cells: inputs,
+            },
+            ColumnDef {
+                name: "in.even".into(),
+                rows: rows(&even),
+                cells: even,
+            },
+        ]
     }
 }
 
@@ -162,13 +237,15 @@ fn functions((f, g): (u8, u8)) -> Vec<FunctionDef> {
     vec![function("f", &["x", "y"], f_body), function("g", &["v"], g_body)]
 }
 
-fn initial(inputs: Vec<f64>, formulas: Vec<T>) -> Sheet {
+fn initial(inputs: Vec<Option<f64>>, formulas: Vec<T>) -> Sheet {
     let mut sheet = Sheet {
         cells: vec![("k".into(), Body::Input(0.5))],
         functions: (0, 0),
     };
     for (i, v) in inputs.into_iter().enumerate() {
-        sheet.cells.push((format!("i{i}"), Body::Input(v)));
+        sheet
+            .cells
+            .push((format!("i{i}"), v.map_or(Body::Missing, Body::Input)));
     }
     for (i, t) in formulas.into_iter().enumerate() {
         let body = sheet.body(sheet.cells.len(), &Def::Formula(t));
@@ -240,7 +317,7 @@ fn apply(sheet: &mut Sheet, model: &mut Model, edit: &Edit) -> Result<(), TestCa
     match edit {
         Edit::Set(i, v) => {
             let inputs: Vec<usize> = (0..sheet.cells.len())
-                .filter(|&c| matches!(sheet.cells[c].1, Body::Input(_)))
+                .filter(|&c| matches!(sheet.cells[c].1, Body::Input(_) | Body::Missing))
                 .collect();
             if inputs.is_empty() {
                 return Ok(());
@@ -342,7 +419,7 @@ proptest! {
     /// Incremental evaluation after any edit sequence equals a full evaluation.
     #[test]
     fn incremental_equals_full_after_any_edits(
-        inputs in prop::collection::vec(number(), 1..6),
+        inputs in prop::collection::vec(prop::option::weighted(0.8, number()), 1..6),
         formulas in prop::collection::vec(tree(), 0..12),
         edits in prop::collection::vec(edit(), 1..16),
     ) {
@@ -396,6 +473,7 @@ proptest! {
                 params: vec!["x".into(), "y".into()],
                 body: formula::parse("x * y + k").unwrap(),
             }],
+            columns: Vec::new(),
         });
         for (cell, text, read) in reads {
             let id = model.id(&cell).unwrap();

@@ -5,7 +5,7 @@
 //! every cell on it with its location, and a cell whose value is an error (`#DIV/0`) points at
 //! the formula that produced it.
 
-use crate::resolve::{ident_span, with_suggestions, CellInfo, Origin, Workbook};
+use crate::resolve::{ident_span, with_suggestions, CellInfo, Layout, Origin, Workbook};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use codespan_reporting::diagnostic::Label;
 use flopsheet_engine::suggest::closest;
@@ -74,7 +74,7 @@ pub fn build_diagnostics(sources: &Sources, workbook: &Workbook, model: &Model) 
                 let Some(info) = workbook.cells.get(model.name(cell)) else {
                     continue;
                 };
-                let d = value_error(model, cell, info, e.kind);
+                let d = value_error(model, cell, info, e.kind, workbook.formula(info).unwrap_or(""));
                 let key = (
                     d.message.clone(),
                     d.labels.first().map(|l| (l.file_id, l.range.clone())),
@@ -95,6 +95,7 @@ const MAX_SUGGESTED: usize = 64;
 fn where_label(cell: &str, info: &CellInfo) -> String {
     match info.origin() {
         Origin::Table(t) => format!("in `{cell}` (row `{}`)", t.row),
+        Origin::Reference(estimate) => format!("in the reference of `{estimate}`"),
         _ => format!("in `{cell}`"),
     }
 }
@@ -131,6 +132,14 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
             (ident_span(text, span.clone(), name), suggestions.clone())
         }
         BuildError::ArgCount { function, .. } => (ident_span(text, span.clone(), function), Vec::new()),
+        BuildError::NotAColumn {
+            arg: Some(arg),
+            suggestions,
+            ..
+        } => (ident_span(text, span.clone(), &arg.written), suggestions.clone()),
+        BuildError::NotAColumn { function, .. } | BuildError::ColumnRows { function, .. } => {
+            (ident_span(text, span.clone(), function), Vec::new())
+        }
         BuildError::RecursiveFunction { chain } | BuildError::TooDeep { chain, .. } => {
             (ident_span(text, span.clone(), &chain[0]), Vec::new())
         }
@@ -181,10 +190,46 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
             secondary(info.site.file(), at, message)
         });
     }
+    // The model stops at a formula's first unknown function: point at the others too.
+    if let BuildError::UnknownFunction { name, .. } = error {
+        let known = || {
+            flopsheet_engine::BUILTINS
+                .iter()
+                .copied()
+                .chain(workbook.functions.keys().map(String::as_str))
+        };
+        let mut seen = vec![name.clone()];
+        for other in call_names(text) {
+            if seen.contains(&other) || known().any(|k| k == other) {
+                continue;
+            }
+            let near = flopsheet_engine::suggest::closest_function(&other, known());
+            let hint = match near.first() {
+                Some(n) => format!(" (did you mean `{n}`?)"),
+                None => String::new(),
+            };
+            labels.push(secondary(
+                info.site.file(),
+                ident_span(text, span.clone(), &other),
+                format!("`{other}` is unknown too{hint}"),
+            ));
+            seen.push(other);
+        }
+    }
     let mut d = Diagnostic::error().with_message(error.to_string()).with_labels(labels);
     let help = match error {
         BuildError::UnknownName { name, .. } if misspelled_name(text, &name.written).is_some() => {
             misspelled_name(text, &name.written)
+        }
+        // Only for the first errors (`suggest`): it looks through every cell of the workbook.
+        BuildError::UnknownName { name, .. } if suggest && unloaded_pack(workbook, &name.target).is_some() => {
+            let pack = unloaded_pack(workbook, &name.target).unwrap_or_default();
+            Some(match info.origin() {
+                Origin::Pack(id) => format!(
+                    "no pack `{pack}` is loaded: if `{id}` reads it, add `requires: [\"{pack}\"]` to `{id}` (or list `{pack}` in the workbook's `packs:`)"
+                ),
+                _ => format!("no pack `{pack}` is loaded: if it is a pack, list it in the workbook's `packs:`"),
+            })
         }
         BuildError::UnknownName { .. } if matches!(info.origin(), Origin::Pack(_)) => Some(
             "inside a pack, a bare name is one of the pack's own values, never a cell of the workbook; another pack's value is written in full (`a100_40gb.power_w`)"
@@ -215,6 +260,11 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
                 .into(),
         ),
         BuildError::ArgCount { usage, .. } => Some(format!("call it as `{usage}`")),
+        BuildError::NotAColumn { function, .. } => Some(aggregate_help(workbook, function)),
+        BuildError::ColumnRows { .. } => Some(
+            "`sumproduct` multiplies row by row: give it two columns of one table, or of two tables with the same `rows`, in the same order"
+                .into(),
+        ),
         BuildError::TooDeep { .. } => {
             Some("flatten the chain: let fewer pack functions call one another".into())
         }
@@ -228,6 +278,20 @@ fn build_error(workbook: &Workbook, cell: &str, info: &CellInfo, error: &BuildEr
         d = d.with_notes(vec![format!("help: {help}")]);
     }
     with_suggestions(d, &suggestions)
+}
+
+/// The `PACK` of a name `PACK.VALUE` that reads no loaded pack, slot, table or group of cells:
+/// the pack was probably meant to be listed or required.
+fn unloaded_pack<'n>(workbook: &Workbook, target: &'n str) -> Option<&'n str> {
+    let (prefix, _) = target.split_once('.')?;
+    let known = workbook.packs.iter().any(|p| p.id == prefix)
+        || workbook.slots.contains_key(prefix)
+        || workbook.tables.iter().any(|t| t.name == prefix)
+        || workbook
+            .cells
+            .keys()
+            .any(|k| k.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')));
+    (!known && crate::packs::is_valid_id(prefix)).then_some(prefix)
 }
 
 /// Help for a name that no cell could have: `6nd_flops` (starts with a digit) or `gpu-hours`
@@ -257,27 +321,42 @@ fn misspelled_name(formula: &str, written: &str) -> Option<String> {
     })
 }
 
+/// The names a formula's text calls, in order: every word right before a `(`.
+fn call_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        let word = b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
+        match (start, word) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                if b == b'(' {
+                    out.push(text[s..i].to_string());
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What an aggregate takes, with a column of this workbook as the example.
+fn aggregate_help(workbook: &Workbook, function: &str) -> String {
+    let example = workbook.tables.iter().find_map(|t| match &t.layout {
+        Layout::Rows { columns, .. } => columns.first().map(|c| format!("{}.{c}", t.name)),
+        Layout::Cells(_) => None,
+    });
+    let example = example.unwrap_or_else(|| "training.cost_usd".into());
+    format!(
+        "an aggregate reads a whole column of a row table, every row: `{function}({example})`; a table's cell (`TABLE.ROW.COLUMN`) or a plain cell is a single number"
+    )
+}
+
 /// The pack functions a formula calls, directly or through other functions, nearest first.
 fn called_functions<'w>(workbook: &'w Workbook, text: &str) -> Vec<&'w str> {
-    let calls = |text: &str| -> Vec<String> {
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        let mut start = None;
-        for (i, &b) in bytes.iter().enumerate() {
-            let word = b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'.';
-            match (start, word) {
-                (None, true) => start = Some(i),
-                (Some(s), false) => {
-                    if b == b'(' {
-                        out.push(text[s..i].to_string());
-                    }
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        out
-    };
+    let calls = call_names;
     let mut found: Vec<&str> = Vec::new();
     let mut queue = calls(text);
     while let Some(name) = queue.first().cloned() {
@@ -360,8 +439,10 @@ fn cycle_diagnostic(sources: &Sources, workbook: &Workbook, model: &Model, cycle
 /// Precedents listed with their values under an error value.
 const MAX_VALUES_SHOWN: usize = 6;
 
-fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind) -> Diagnostic {
+fn value_error(model: &Model, cell: CellId, info: &CellInfo, kind: ErrorKind, formula: &str) -> Diagnostic {
     let help = match kind {
+        // `mean` of a column with no number in it (every row missing) divides by zero too.
+        ErrorKind::DivZero if formula.contains("mean(") => "a divisor in this formula is zero, or a `mean` has no value to average (every row of its column is missing, or it has no rows): guard it, e.g. `if(count(t.x) == 0, 0, mean(t.x))`",
         ErrorKind::DivZero => "a divisor in this formula is zero: change the input, or guard the division, e.g. `if(d == 0, 0, n / d)`",
         _ => "the result overflowed or is undefined (e.g. the square root or log of a negative number): check the values it reads",
     };

@@ -7,6 +7,8 @@
 //!   `syntax` sharing its rules for comments and strings (`lex`);
 //! - [`packs`]: the plugin search path, its precedence, and the built-in packs and workbooks;
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
+//! - [`units`]: every `unit` parsed, every formula's unit inferred and checked;
+//! - [`references`]: published figures beside estimates, as hidden cells, and the comparison;
 //! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
 //! - [`workspace`]: the façade that runs them all, and reloads after an edit.
 //!
@@ -19,17 +21,20 @@ mod lex;
 pub mod memory;
 pub mod packs;
 pub mod raw;
+pub mod references;
 pub mod resolve;
 pub mod source;
 pub mod spans;
 mod syntax;
 pub mod trial;
+pub mod units;
 pub mod workspace;
 
 pub use cells::Cells;
 pub use checks::MAX_CELLS;
 pub use packs::{Level, SearchPath};
 pub use raw::Notes;
+pub use references::{Comparison, Problem, Reference, Summary, Verdict};
 pub use resolve::{CellInfo, Layout, Origin, Scenario, Table, TableCell, Workbook};
 pub use source::{Diagnostic, Sources};
 pub use trial::{InputError, Trial};

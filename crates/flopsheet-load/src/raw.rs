@@ -32,6 +32,9 @@ pub struct RawWorkbook {
     /// Functions of the workbook's own, with the same rules as a pack's: `kv_bytes(layers, ...)`.
     #[serde(default)]
     pub functions: IndexMap<String, RawFunction>,
+    /// Units of the workbook's own: `{"word": "0.75 token"}`, `{"gear": "count"}`.
+    #[serde(default)]
+    pub units: IndexMap<String, String>,
 }
 
 /// A named what-if: input overrides and pack substitutions, never an edit of the file.
@@ -70,6 +73,9 @@ pub struct RawPack {
     pub values: IndexMap<String, RawCell>,
     #[serde(default)]
     pub functions: IndexMap<String, RawFunction>,
+    /// Units the pack defines, for itself and every workbook that loads it.
+    #[serde(default)]
+    pub units: IndexMap<String, String>,
 }
 
 /// What a pack describes. Written as a string (`kind: "hardware"`), as in the docs.
@@ -79,6 +85,8 @@ pub enum PackKind {
     Hardware,
     Model,
     Scaling,
+    /// A hosted model's API prices (`plugins/api/`).
+    Api,
     Other,
 }
 
@@ -89,10 +97,11 @@ impl TryFrom<String> for PackKind {
             "hardware" => PackKind::Hardware,
             "model" => PackKind::Model,
             "scaling" => PackKind::Scaling,
+            "api" => PackKind::Api,
             "other" => PackKind::Other,
             _ => {
                 return Err(format!(
-                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\" or \"other\""
+                    "unknown pack kind `{kind}`: use \"hardware\", \"model\", \"scaling\", \"api\" or \"other\""
                 ))
             }
         })
@@ -105,6 +114,7 @@ impl fmt::Display for PackKind {
             PackKind::Hardware => "hardware",
             PackKind::Model => "model",
             PackKind::Scaling => "scaling",
+            PackKind::Api => "api",
             PackKind::Other => "other",
         })
     }
@@ -292,13 +302,92 @@ impl<F> Default for Cell<F> {
     }
 }
 
-/// What a cell says about itself besides its value or formula: shown, never computed with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a cell says about itself besides its value or formula: shown, and its reference
+/// compared with it, never read by other formulas.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Notes {
     pub unit: Option<String>,
+    /// The unit the value is shown in (`display: "USD/Mtoken"`), converted from `unit`.
+    pub display: Option<String>,
     pub note: Option<String>,
     pub source: Option<String>,
     pub date: Option<String>,
+    /// Why the value is missing (`missing: "not published"`): the cell has no value, and
+    /// holds `#N/A` until one is given (`--set`).
+    pub missing: Option<String>,
+    /// A published or measured figure to compare the cell with. Kept here, in the box a
+    /// plain cell does not allocate, so that a cell without one costs nothing more.
+    pub reference: Option<RawReference>,
+}
+
+/// A published or measured figure beside an estimate, as written:
+/// `reference: 30.84e6`, `reference: "row.reported_gpu_hours"` (a formula, per row in a
+/// table), or the long form `(value: 30.84e6, source: "...", date: "2024-07", tolerance: 0.15)`
+/// / `(formula: "row.reported_gpu_hours", tolerance: 0.2)`. Checked by [`crate::references`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawReference {
+    pub value: Option<f64>,
+    pub formula: Option<String>,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    pub note: Option<String>,
+    /// A relative fraction: 0.15 is ±15%.
+    pub tolerance: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LongReference {
+    value: Option<f64>,
+    formula: Option<String>,
+    source: Option<String>,
+    date: Option<String>,
+    note: Option<String>,
+    tolerance: Option<f64>,
+}
+
+struct ReferenceVisitor;
+
+impl<'de> Visitor<'de> for ReferenceVisitor {
+    type Value = RawReference;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, a formula string, or `(value: ..., source: \"...\", tolerance: 0.15)`")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawReference, E> {
+        Ok(RawReference {
+            value: Some(v),
+            ..RawReference::default()
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawReference, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawReference, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawReference, E> {
+        Ok(RawReference {
+            formula: Some(v.to_string()),
+            ..RawReference::default()
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawReference, A::Error> {
+        let long = LongReference::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RawReference {
+            value: long.value,
+            formula: long.formula,
+            source: long.source,
+            date: long.date,
+            note: long.note,
+            tolerance: long.tolerance,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawReference {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReferenceVisitor)
+    }
 }
 
 impl Notes {
@@ -378,9 +467,12 @@ struct LongCell<F> {
     value: Option<f64>,
     formula: Option<Text<F>>,
     unit: Option<String>,
+    display: Option<String>,
     note: Option<String>,
     source: Option<String>,
     date: Option<String>,
+    missing: Option<String>,
+    reference: Option<RawReference>,
 }
 
 impl<F> Cell<F> {
@@ -390,6 +482,11 @@ impl<F> Cell<F> {
             ..Cell::default()
         }
     }
+
+    /// Why the value is missing, for a cell declared `(missing: "...")`.
+    pub fn missing(&self) -> Option<&str> {
+        self.notes.as_ref()?.missing.as_deref()
+    }
 }
 
 struct CellVisitor<F>(std::marker::PhantomData<F>);
@@ -397,7 +494,7 @@ struct CellVisitor<F>(std::marker::PhantomData<F>);
 impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
     type Value = Cell<F>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")`")
+        f.write_str("a number, a formula string, or `(value: ...)` / `(formula: \"...\")` / `(missing: \"why\")`")
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell<F>, E> {
         Ok(Cell {
@@ -424,9 +521,12 @@ impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
         let long = LongCell::<F>::deserialize(de::value::MapAccessDeserializer::new(map))?;
         let notes = Notes {
             unit: long.unit,
+            display: long.display,
             note: long.note,
             source: long.source,
             date: long.date,
+            missing: long.missing,
+            reference: long.reference,
         };
         Ok(Cell {
             value: long.value,

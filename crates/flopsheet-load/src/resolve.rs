@@ -7,10 +7,11 @@
 
 use crate::cells::Cells;
 use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawFunction, RawPack, RawTable, RawWorkbook};
+use crate::references::{take_reference, RefSpans, Reference};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
 use flopsheet_engine::suggest::closest;
-use flopsheet_engine::{formula, CellSource, Expr, FunctionDef};
+use flopsheet_engine::{formula, CellSource, ColumnDef, Expr, FunctionDef};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -88,6 +89,9 @@ struct Extra {
     /// The formula as written, when the file does not hold it verbatim at the site: a string
     /// with escapes, or a site that could not be found.
     formula: Option<Box<str>>,
+    /// `notes.unit` was not written but inferred: from the name the formula reads, or from
+    /// the units of what it computes with (see [`crate::units`]).
+    unit_inferred: bool,
 }
 
 impl CellInfo {
@@ -96,8 +100,34 @@ impl CellInfo {
         self.extra.as_ref().map_or(&Origin::Workbook, |e| &e.origin)
     }
 
+    /// The unit written in the file, or else inferred from the formula.
     pub fn unit(&self) -> Option<&str> {
         self.extra.as_ref()?.notes.unit.as_deref()
+    }
+
+    /// The unit is not written in the file but inferred from the formula.
+    pub fn unit_is_inferred(&self) -> bool {
+        self.extra.as_ref().is_some_and(|e| e.unit_inferred)
+    }
+
+    /// The unit written in the file, if any.
+    pub fn declared_unit(&self) -> Option<&str> {
+        self.unit().filter(|_| !self.unit_is_inferred())
+    }
+
+    /// The unit the value is shown in: `display:` in the file, or `--unit NAME=UNIT`.
+    pub fn display(&self) -> Option<&str> {
+        self.extra.as_ref()?.notes.display.as_deref()
+    }
+
+    pub(crate) fn set_inferred_unit(&mut self, unit: String) {
+        let extra = self.extra.get_or_insert_default();
+        extra.notes.unit = Some(unit);
+        extra.unit_inferred = true;
+    }
+
+    pub(crate) fn set_display(&mut self, unit: String) {
+        self.extra.get_or_insert_default().notes.display = Some(unit);
     }
 
     pub fn note(&self) -> Option<&str> {
@@ -110,6 +140,11 @@ impl CellInfo {
 
     pub fn date(&self) -> Option<&str> {
         self.extra.as_ref()?.notes.date.as_deref()
+    }
+
+    /// Why the value is missing, for an input declared `(missing: "...")`.
+    pub fn missing(&self) -> Option<&str> {
+        self.extra.as_ref()?.notes.missing.as_deref()
     }
 
     /// The formula as written, read from `texts` (every source file's text, by file id).
@@ -130,6 +165,9 @@ pub enum Origin {
     Workbook,
     Pack(String),
     Table(TableCell),
+    /// The hidden cell holding the reference value of the cell named here (see
+    /// [`crate::references`]).
+    Reference(String),
 }
 
 /// Where a table's cell comes from: `TABLE.ROW.COLUMN`.
@@ -204,6 +242,17 @@ pub struct Workbook {
     pub scenarios: Vec<Scenario>,
     /// The pack functions, by name: where each is written, for diagnostics.
     pub functions: IndexMap<String, FunctionInfo>,
+    /// Inputs declared uncertain (`range:` or `dist:`), by cell name, for `simulate`.
+    pub uncertain: Vec<(String, flopsheet_uncertainty::Uncertain)>,
+    /// Rank correlations between uncertain inputs: `correlations: [("mfu", "usd_per_hour", -0.5)]`.
+    pub correlations: Vec<(String, String, f64)>,
+    /// The units known: built in, and defined by the packs and the workbook (`units:`).
+    pub units: flopsheet_units::Registry,
+    /// The unit each formula computes, where it is known (without literals that may carry
+    /// a unit): what `explain` shows beside the declared one.
+    pub inferred: HashMap<Box<str>, Box<str>>,
+    /// The references written beside cells, by the name of the cell (the estimate).
+    pub references: IndexMap<String, Reference>,
 }
 
 impl Workbook {
@@ -225,6 +274,33 @@ impl Workbook {
             note: None,
             layout: Layout::Cells(own),
         })
+    }
+
+    /// Every column of every row table (`training.cost_usd`, its cells row by row), which
+    /// aggregates read.
+    pub fn columns(&self) -> Vec<ColumnDef> {
+        let mut out = Vec::new();
+        for table in &self.tables {
+            let Layout::Rows { rows, columns } = &table.layout else {
+                continue;
+            };
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(rows, &mut hasher);
+            let fingerprint = std::hash::Hasher::finish(&hasher);
+            for column in columns {
+                out.push(ColumnDef {
+                    name: format!("{}.{column}", table.name),
+                    cells: rows.iter().map(|row| table.cell_name(row, column)).collect(),
+                    rows: fingerprint,
+                });
+            }
+        }
+        out
+    }
+
+    /// The reference written beside the cell `name`, if any.
+    pub fn reference(&self, name: &str) -> Option<&Reference> {
+        self.references.get(name)
     }
 
     /// A formula cell's formula as written; `None` for an input.
@@ -297,8 +373,10 @@ pub struct Resolved {
 /// model being built, so its formulas are not parsed here (they are, a chunk at a time, as
 /// the model compiles them) and it repeats no name.
 #[derive(Debug, Clone)]
-enum Pending {
+pub(crate) enum Pending {
     Input(f64),
+    /// An input declared missing: `#N/A` until given a value.
+    Missing,
     /// Parsed when resolved, slots bound: a pack's or a table's formula, or one that is just
     /// a name (its cell takes that name's unit).
     Parsed(Box<Expr>),
@@ -318,8 +396,12 @@ impl CellSource for Resolved {
     fn input(&self, at: usize) -> Option<f64> {
         match self.bodies[at] {
             Pending::Input(v) => Some(v),
-            Pending::Parsed(_) | Pending::Later => None,
+            Pending::Missing | Pending::Parsed(_) | Pending::Later => None,
         }
+    }
+
+    fn missing(&self, at: usize) -> bool {
+        matches!(self.bodies[at], Pending::Missing)
     }
 
     fn formulas(&mut self, positions: &[usize]) -> Vec<Expr> {
@@ -335,6 +417,7 @@ impl CellSource for Resolved {
                 Pending::Parsed(expr) => (**expr).clone(),
                 Pending::Later => parsed.next().unwrap_or_else(|| unparsed("")),
                 Pending::Input(v) => Expr::Num(*v),
+                Pending::Missing => Expr::Num(f64::NAN),
             })
             .collect()
     }
@@ -342,6 +425,31 @@ impl CellSource for Resolved {
     /// The definitions go: the model holds them now.
     fn built(&mut self) {
         self.bodies = Vec::new();
+    }
+
+    /// Every column of every row table, `TABLE.COLUMN`: what `sum(training.cost_usd)` reads.
+    fn columns(&self) -> Vec<ColumnDef> {
+        self.workbook.columns()
+    }
+}
+
+impl Resolved {
+    /// The expression of every formula cell, by position (`None` for an input), its names
+    /// resolved and slots bound: what the model will compile. The workbook's own formulas are
+    /// parsed here, all at once.
+    pub(crate) fn expressions(&self) -> Vec<Option<Expr>> {
+        let later: Vec<usize> = (0..self.bodies.len())
+            .filter(|&at| matches!(self.bodies[at], Pending::Later))
+            .collect();
+        let mut parsed = self.workbook.parse(&later).into_iter();
+        self.bodies
+            .iter()
+            .map(|body| match body {
+                Pending::Input(_) | Pending::Missing => None,
+                Pending::Parsed(expr) => Some((**expr).clone()),
+                Pending::Later => parsed.next(),
+            })
+            .collect()
     }
 }
 
@@ -359,13 +467,16 @@ fn unparsed(text: &str) -> Expr {
 const CHECK_BATCH: usize = 1 << 14;
 
 /// `cells` and `bodies` grow together: a cell's info and its definition share an index.
-struct Resolver {
-    cells: Cells,
+pub(crate) struct Resolver {
+    pub(crate) cells: Cells,
     bodies: Vec<Pending>,
     /// Every source file's text, by file id.
     texts: Vec<Arc<str>>,
     functions: IndexMap<String, (FunctionDef, FunctionInfo)>,
-    diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Every unit string is checked against these as its cell is added.
+    units: flopsheet_units::Registry,
+    pub(crate) references: IndexMap<String, Reference>,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -388,8 +499,9 @@ pub fn resolve(
     spans: &SpanIndex,
     packs: &[LoadedPack],
     slots: &IndexMap<String, String>,
-    overrides: &[(String, f64)],
+    options: &crate::workspace::LoadOptions,
 ) -> Result<Resolved, Vec<Diagnostic>> {
+    let (overrides, displays) = (&options.overrides, &options.display);
     // Sized up front: growing a map of a hundred thousand cells step by step copies it all
     // over again at every doubling.
     let count = raw.cells.len() + packs.iter().map(|p| p.raw.values.len()).sum::<usize>();
@@ -404,7 +516,10 @@ pub fn resolve(
         texts: sources.texts(),
         functions: IndexMap::new(),
         diagnostics: Vec::new(),
+        units: flopsheet_units::Registry::new(),
+        references: IndexMap::new(),
     };
+    r.units = crate::units::registry(raw, file, spans, packs, &mut r.diagnostics);
     for pack in packs {
         r.pack(pack);
     }
@@ -417,7 +532,7 @@ pub fn resolve(
     let mut entries = spans.entry(&["cells"]).into_iter().flat_map(|e| e.children());
     // Taken, not borrowed: the raw cells are gone before the formulas are checked.
     let (names, cells) = std::mem::take(&mut raw.cells).into_parts();
-    for (at, cell) in cells.enumerate() {
+    for (at, mut cell) in cells.enumerate() {
         let name = names.get(at);
         let entry = match entries.next() {
             Some(e) if e.name() == name => Some(e),
@@ -434,7 +549,18 @@ pub fn resolve(
             r.diagnostics.push(invalid_name(name, file, key));
             continue;
         }
+        if let Some(notes) = &cell.notes {
+            let field = |f: &str| entry.and_then(|e| e.get(&[f])).map(|f| f.value());
+            crate::units::validate(&r.units, notes, file, field, &mut r.diagnostics);
+        }
+        let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+        let mut reference = take_reference(&mut cell.notes);
+        let spans = RefSpans::of(entry.and_then(|e| e.get(&["reference"])));
+        r.refuse_reference_on_missing(name, &mut reference, missing, file, &spans);
         r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
+        if let Some(reference) = reference {
+            r.reference(name, &reference, file, &spans, |_| {});
+        }
     }
     drop(names);
     r.check_later();
@@ -451,6 +577,7 @@ pub fn resolve(
         .collect();
     r.check_listed_cells(&tables, file, spans);
     r.apply_overrides(overrides, slots);
+    crate::units::apply_displays(&r.units, &mut r.cells, displays, slots, &mut r.diagnostics);
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
     }
@@ -467,6 +594,7 @@ pub fn resolve(
         }
     }
     inherit_units(&mut r.cells, &r.bodies);
+    crate::references::inherit_sources(&mut r.references, &r.cells, &r.bodies);
     let functions = std::mem::take(&mut r.functions);
     let workbook = Workbook {
         title: raw.title.clone(),
@@ -501,6 +629,11 @@ pub fn resolve(
             .iter()
             .map(|(name, (_, info))| (name.clone(), info.clone()))
             .collect(),
+        uncertain: Vec::new(),
+        correlations: Vec::new(),
+        units: r.units,
+        inferred: HashMap::new(),
+        references: std::mem::take(&mut r.references),
     };
     Ok(Resolved {
         workbook,
@@ -530,14 +663,25 @@ impl Resolver {
                 .value(&["values", key, "formula"])
                 .or_else(|| pack.spans.value(&["values", key]));
             let site = Site::new(pack.file, key_span, cell.formula.as_ref().and(formula));
-            self.cell(
-                &format!("{id}.{key}"),
-                cell.clone(),
-                site,
-                Origin::Pack(id.clone()),
-                Parse::Now,
-                qualify,
-            );
+            if let Some(notes) = &cell.notes {
+                let field = |f: &str| pack.spans.value(&["values", key, f]);
+                crate::units::validate(&self.units, notes, pack.file, field, &mut self.diagnostics);
+            }
+            if let Some(text) = cell.formula.as_deref() {
+                if self.aggregate_in_pack(text, pack.file, site.span()) {
+                    continue;
+                }
+            }
+            let mut cell = cell.clone();
+            let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+            let mut reference = take_reference(&mut cell.notes);
+            let name = format!("{id}.{key}");
+            let spans = RefSpans::of(pack.spans.entry(&["values", key, "reference"]));
+            self.refuse_reference_on_missing(&name, &mut reference, missing, pack.file, &spans);
+            self.cell(&name, cell, site, Origin::Pack(id.clone()), Parse::Now, qualify);
+            if let Some(reference) = reference {
+                self.reference(&name, &reference, pack.file, &spans, qualify);
+            }
         }
         for (name, function) in &pack.raw.functions {
             self.function(name, function, pack.file, &pack.spans, Some(id), qualify);
@@ -616,6 +760,28 @@ impl Resolver {
         self.functions.insert(name.to_string(), (def, info));
     }
 
+    /// Refuses a pack formula that aggregates (`sum(t.x)`): aggregates read the columns of a
+    /// workbook's tables, which a pack does not know (`min` and `max` of numbers are fine).
+    fn aggregate_in_pack(&mut self, text: &str, file: FileId, span: Range<usize>) -> bool {
+        let Ok(expr) = formula::parse(text) else { return false };
+        let mut found = None;
+        expr.for_each_call(&mut |name| {
+            if found.is_none() && matches!(name, "sum" | "mean" | "count" | "sumproduct") {
+                found = Some(name.to_string());
+            }
+        });
+        let Some(name) = found else { return false };
+        self.diagnostics.push(
+            Diagnostic::error()
+                .with_message(format!("a pack cannot call `{name}`: aggregates read the columns of a workbook's tables"))
+                .with_labels(vec![primary(file, ident_span(text, span, &name), "in a pack")])
+                .with_notes(vec![format!(
+                    "help: aggregate in the workbook (`\"total\": \"{name}(TABLE.COLUMN)\"`), or write the pack's values out: `a + b + c`"
+                )]),
+        );
+        true
+    }
+
     /// Adds one cell: checks it has exactly one of value/formula, parses the formula, rewrites
     /// its names, and refuses a name that already exists.
     fn cell<F: FormulaText>(
@@ -629,9 +795,10 @@ impl Resolver {
     ) {
         let source = self.source(site.file());
         let text = cell.formula.as_ref().map(|f| f.text(&source));
-        let body = match (cell.value, text) {
-            (Some(v), None) => Pending::Input(v),
-            (None, Some(text)) => {
+        let body = match (cell.value, text, cell.missing()) {
+            (Some(v), None, None) => Pending::Input(v),
+            (None, None, Some(_)) => Pending::Missing,
+            (None, Some(text), None) => {
                 let mut expr = match parse {
                     Parse::Now => match self.parse(text, site.file(), site.span()) {
                         Some(expr) => expr,
@@ -658,7 +825,7 @@ impl Resolver {
 
     /// Adds a cell defined by `body` (with `formula`, as written, if it is a formula), unless
     /// its name is taken or it is an input that is not a finite number.
-    fn add(
+    pub(crate) fn add(
         &mut self,
         name: &str,
         notes: Option<Box<Notes>>,
@@ -689,16 +856,32 @@ impl Resolver {
             );
             return;
         }
-        if matches!(body, Pending::Input(v) if !v.is_finite()) {
-            self.diagnostics.push(
-                Diagnostic::error()
-                    .with_message(format!("the input `{name}` is not a finite number"))
-                    .with_labels(vec![primary(site.file(), site.key(), "this cell")])
-                    .with_notes(vec![
-                        "help: an input is a finite number; `inf` and `NaN` cannot be computed with".into(),
-                    ]),
-            );
-            return;
+        if let Pending::Input(v) = &body {
+            if !v.is_finite() {
+                // RON reads a literal beyond f64's range (`1e400`) as infinity: say it overflows,
+                // unless `inf` is what is written.
+                let source = self.source(site.file());
+                let written = source.get(site.key().end..).unwrap_or("");
+                let written = &written[..written.find([',', '}']).unwrap_or(written.len())];
+                let (message, help) = if v.is_infinite() && !written.contains("inf") {
+                    (
+                        format!("the input `{name}` overflows: it is larger than any f64 (about 1.8e308)"),
+                        "help: a number must be at most 1.7976931348623157e308 in size; check the exponent (a unit of 1e3 too many?)",
+                    )
+                } else {
+                    (
+                        format!("the input `{name}` is not a finite number"),
+                        "help: an input is a finite number; `inf` and `NaN` cannot be computed with",
+                    )
+                };
+                self.diagnostics.push(
+                    Diagnostic::error()
+                        .with_message(message)
+                        .with_labels(vec![primary(site.file(), site.key(), "this cell")])
+                        .with_notes(vec![help.into()]),
+                );
+                return;
+            }
         }
         let mut info = CellInfo {
             site,
@@ -712,14 +895,19 @@ impl Resolver {
             .map(Box::from);
         let notes = notes.map(|notes| *notes).unwrap_or_default();
         if formula.is_some() || notes != Notes::default() || origin != Origin::Workbook {
-            info.extra = Some(Box::new(Extra { origin, notes, formula }));
+            info.extra = Some(Box::new(Extra {
+                origin,
+                notes,
+                formula,
+                unit_inferred: false,
+            }));
         }
         self.cells.insert(name, info);
         self.bodies.push(body);
     }
 
     /// The expression of a formula, or `None` with a diagnostic.
-    fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
+    pub(crate) fn parse(&mut self, text: &str, file: FileId, span: Range<usize>) -> Option<Expr> {
         match formula::parse(text) {
             Ok(expr) => Some(expr),
             Err(err) => {
@@ -785,7 +973,13 @@ impl Resolver {
         }
         let layout = match (&table.rows, &table.columns, &table.cells) {
             (Some(rows), Some(columns), None) => {
-                self.row_table(table, rows, columns, file, &at, packs);
+                let reference_at =
+                    |column: &str| RefSpans::of(spans.entry(&["tables", i.as_str(), "columns", column, "reference"]));
+                let spans = TableSpans {
+                    at: &at,
+                    reference: &reference_at,
+                };
+                self.row_table(table, rows, columns, file, &spans, packs);
                 Layout::Rows {
                     rows: rows.clone(),
                     columns: columns.keys().cloned().collect(),
@@ -818,9 +1012,10 @@ impl Resolver {
         rows: &[String],
         columns: &IndexMap<String, RawCell>,
         file: FileId,
-        at: &dyn Fn(&[&str]) -> Range<usize>,
+        spans: &TableSpans<'_>,
         packs: &[&str],
     ) {
+        let at = spans.at;
         // Every group of cells (`two_stage` of `two_stage.words`), once: a table may have
         // thousands of rows, and the workbook thousands of cells.
         let known: std::collections::HashSet<&str> = self
@@ -876,6 +1071,10 @@ impl Resolver {
                 self.diagnostics.push(error);
                 continue;
             }
+            if let Some(notes) = &cell.notes {
+                let field = |f: &str| Some(at(&["columns", column, f])).filter(|s| *s != (0..0));
+                crate::units::validate(&self.units, notes, file, field, &mut self.diagnostics);
+            }
             // Parse each column's formula once; every row gets a rewritten copy.
             let source = self.source(file);
             let parsed = match &cell.formula {
@@ -885,6 +1084,22 @@ impl Resolver {
                         None => continue,
                     }
                 }
+                _ => None,
+            };
+            // A column's reference is checked and parsed once, like its formula.
+            let mut cell = cell.clone();
+            let missing = cell.notes.as_ref().is_some_and(|n| n.missing.is_some());
+            let mut reference = take_reference(&mut cell.notes);
+            if missing && reference.is_some() {
+                let qualified = format!("{}.{column}", table.name);
+                self.refuse_reference_on_missing(&qualified, &mut reference, missing, file, &(spans.reference)(column));
+            }
+            let reference_spans = reference.as_ref().map(|_| (spans.reference)(column));
+            let reference_body = match (&reference, &reference_spans) {
+                (Some(raw), Some(spans)) => match self.reference_body(column, raw, file, spans) {
+                    Some(body) => Some(body),
+                    None => continue,
+                },
                 _ => None,
             };
             for row in rows {
@@ -897,6 +1112,13 @@ impl Resolver {
                 let rewrite = |ident: &mut formula::Ident| {
                     if let Some(rest) = ident.target.strip_prefix("row.") {
                         ident.target = format!("{row}.{rest}");
+                    } else if let Some((other, rest)) = ident
+                        .target
+                        .split_once(".row.")
+                        .filter(|(other, _)| is_simple_name(other))
+                    {
+                        // `compute.row.tok_s`: the same row of another table.
+                        ident.target = table_cell_name(other, row, rest);
                     } else if columns.contains_key(&ident.target) {
                         ident.target = table_cell_name(&table.name, row, &ident.target);
                     }
@@ -909,6 +1131,9 @@ impl Resolver {
                     parsed.clone().map_or(Parse::Now, Parse::Done),
                     rewrite,
                 );
+                if let (Some(raw), Some(spans), Some(body)) = (&reference, &reference_spans, &reference_body) {
+                    self.add_reference(&name, raw, body.clone(), file, spans, rewrite);
+                }
             }
         }
     }
@@ -965,7 +1190,9 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let suggestions = closest(name, self.cells.keys());
+                    // A reference's hidden cell is no name to suggest.
+                    let visible = self.cells.keys().filter(|k| !k.ends_with(crate::references::SUFFIX));
+                    let suggestions = closest(name, visible);
                     self.diagnostics.push(with_suggestions(
                         Diagnostic::error().with_message(format!("--set {written}=...: no cell is named `{name}`")),
                         &suggestions,
@@ -974,6 +1201,13 @@ impl Resolver {
             }
         }
     }
+}
+
+/// Where the parts of a table are written: a value by its path below the table, and the
+/// `reference` field of a column.
+struct TableSpans<'a> {
+    at: &'a dyn Fn(&[&str]) -> Range<usize>,
+    reference: &'a dyn Fn(&str) -> RefSpans,
 }
 
 /// Names read through a slot (`hardware.peak_flops_bf16`) read the pack in the slot.
@@ -1011,11 +1245,14 @@ fn formula_error(text: &str, err: &formula::FormulaError, file: FileId, span: Ra
         .with_notes(notes)
 }
 
-/// A cell must be exactly one of an input and a formula.
+/// A cell must be exactly one of an input, a formula and a missing value.
 fn shape_error<F>(name: &str, cell: &Cell<F>, site: &Site) -> Option<Diagnostic> {
-    let what = match (cell.value, &cell.formula) {
-        (Some(_), Some(_)) => "both a `value` and a `formula`",
-        (None, None) => "neither a `value` nor a `formula`",
+    let what = match (cell.value.is_some(), cell.formula.is_some(), cell.missing().is_some()) {
+        (true, true, false) => "both a `value` and a `formula`",
+        (true, false, true) => "both a `value` and `missing`",
+        (false, true, true) => "both a `formula` and `missing`",
+        (true, true, true) => "a `value`, a `formula` and `missing`",
+        (false, false, false) => "neither a `value` nor a `formula`",
         _ => return None,
     };
     Some(
@@ -1023,7 +1260,7 @@ fn shape_error<F>(name: &str, cell: &Cell<F>, site: &Site) -> Option<Diagnostic>
             .with_message(format!("the cell `{name}` has {what}"))
             .with_labels(vec![primary(site.file(), site.key(), "this cell")])
             .with_notes(vec![
-                "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell".into(),
+                "help: give exactly one: `value: 0.5` for an input, `formula: \"a * b\"` for a computed cell, `missing: \"why\"` for a value not known".into(),
             ]),
     )
 }
@@ -1065,16 +1302,21 @@ fn inherit_units(cells: &mut Cells, bodies: &[Pending]) {
         let mut at = name;
         for _ in 0..8 {
             let Some(&next) = alias_of.get(at) else { break };
-            if let Some(unit) = cells.get(next).and_then(|c| c.unit()) {
-                units.push((name.to_string(), unit.to_string()));
+            if let Some(target) = cells.get(next).filter(|c| c.unit().is_some()) {
+                let display = target.display().map(str::to_string);
+                units.push((name.to_string(), target.unit().unwrap_or_default().to_string(), display));
                 break;
             }
             at = next;
         }
     }
-    for (name, unit) in units {
+    for (name, unit, display) in units {
         if let Some(cell) = cells.get_mut(&name) {
-            cell.extra.get_or_insert_default().notes.unit = Some(unit);
+            cell.set_inferred_unit(unit);
+            // An alias is shown as what it reads is shown (`--unit` on a table's source cell).
+            if let Some(display) = display.filter(|_| cell.display().is_none()) {
+                cell.set_display(display);
+            }
         }
     }
 }

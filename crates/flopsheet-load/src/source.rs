@@ -75,12 +75,21 @@ impl Sources {
 
     /// `file:line:column` (1-based, column in characters) of a byte offset.
     pub fn location(&self, file: FileId, offset: usize) -> String {
+        let (line, column) = self.position(file, offset);
+        format!("{}:{line}:{column}", self.name(file))
+    }
+
+    /// The line and column (1-based, column in characters) of a byte offset.
+    pub fn position(&self, file: FileId, offset: usize) -> (usize, usize) {
         let text = self.text(file);
-        let offset = offset.min(text.len());
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let before = &text[..offset];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        format!("{}:{line}:{column}", self.name(file))
+        (line, column)
     }
 
     /// Renders diagnostics as text, with or without ANSI colours.

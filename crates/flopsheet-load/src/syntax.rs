@@ -240,6 +240,11 @@ pub(crate) fn ron_error(text: &str, file: FileId, code: &ron::Error, span: Range
         return diagnostic;
     }
     let found = found_at(text, span.start);
+    if matches!(code, E::ExpectedComma) {
+        if let Some(diagnostic) = unclosed_string(text, file, &tokens, span.start) {
+            return diagnostic;
+        }
+    }
     let (message, label, help): (String, String, Option<String>) = match code {
         E::ExpectedComma => {
             // The comma belongs right after the previous value, not where RON noticed.
@@ -405,6 +410,32 @@ fn percentage(text: &str, file: FileId, tokens: &[(Tok, Range<usize>)], at: usiz
             .with_notes(vec![format!(
                 "help: write the fraction, `{fraction}`; with `unit: \"%\"` the cell prints as `{written}%`"
             )]),
+    )
+}
+
+/// `"a": "2 * 3, "b": 4`: a formula's closing quote is missing, so the string ran on to the
+/// next key's opening quote, and RON stopped at the word right after it (`b`) wanting a comma.
+/// A comma that is really missing sits between two complete values (`1 "b"`), never inside a
+/// word that touches a quote; say what happened instead.
+fn unclosed_string(text: &str, file: FileId, tokens: &[(Tok, Range<usize>)], at: usize) -> Option<Diagnostic> {
+    let starts_word = text[at..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
+    let (_, string) = tokens.iter().take_while(|(_, r)| r.end <= at).last()?;
+    let quoted = string.end == at && text[string.clone()].starts_with('"') && string.len() >= 2;
+    if !starts_word || !quoted {
+        return None;
+    }
+    let opening = string.start..string.start + 1;
+    let early = string.end - 1..string.end;
+    Some(
+        Diagnostic::error()
+            .with_message("a string is not closed where it should be")
+            .with_labels(vec![
+                primary(file, early, "this quote closes the string that starts here"),
+                secondary(file, opening, "the string starts here"),
+            ])
+            .with_notes(vec![
+                "help: a closing `\"` is missing earlier: the string ran on to the next key's opening quote; add the `\"` where the value ends".into(),
+            ]),
     )
 }
 

@@ -7,7 +7,7 @@
 //! back.
 
 use crate::workspace::{Failure, UnknownCell, Workspace};
-use flopsheet_engine::CellId;
+use flopsheet_engine::{CellId, Value};
 use std::collections::HashSet;
 use thiserror::Error;
 
@@ -72,14 +72,12 @@ impl Workspace {
 
     /// Sets inputs, recomputes their dependents, calls `read`, and puts the old values back.
     pub fn with_inputs<T>(&mut self, inputs: &[(CellId, f64)], read: impl FnOnce(&mut Workspace) -> T) -> T {
-        let old: Vec<(CellId, f64)> = inputs
-            .iter()
-            .map(|&(id, _)| (id, self.model.value(id).as_num().unwrap_or(0.0)))
-            .collect();
+        // Values, not numbers: a missing input's `#N/A` is put back as it was.
+        let old: Vec<(CellId, Value)> = inputs.iter().map(|&(id, _)| (id, self.model.value(id))).collect();
         // Only inputs reach here (see `input`), so setting them cannot fail.
         let _ = self.model.set_inputs(inputs);
         let result = read(self);
-        let _ = self.model.set_inputs(&old);
+        let _ = self.model.set_input_values(&old);
         result
     }
 

@@ -28,7 +28,13 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkbookSource {
     File(PathBuf),
-    Builtin { path: &'static str, text: &'static str },
+    Builtin {
+        path: &'static str,
+        text: &'static str,
+    },
+    /// No workbook: these packs alone, found from the current folder, so that a pack's values
+    /// can be read and evaluated (`flopsheet get h100_sxm.peak_flops_bf16`).
+    Packs(Vec<String>),
 }
 
 #[derive(Debug, Error)]
@@ -121,6 +127,7 @@ impl WorkbookSource {
         match self {
             WorkbookSource::File(p) => p.display().to_string(),
             WorkbookSource::Builtin { path, .. } => format!("<built-in>/{path}"),
+            WorkbookSource::Packs(ids) => format!("<packs {}>", ids.join(", ")),
         }
     }
 
@@ -131,7 +138,9 @@ impl WorkbookSource {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
             },
-            WorkbookSource::Builtin { .. } => std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            WorkbookSource::Builtin { .. } | WorkbookSource::Packs(_) => {
+                std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+            }
         }
     }
 }
@@ -149,6 +158,8 @@ pub struct LoadOptions {
     pub overrides: Vec<(String, f64)>,
     /// Pack slots given another pack for this run: `hardware` → `h100_sxm`.
     pub slots: Vec<(String, String)>,
+    /// `--unit NAME=UNIT`: cells shown in another unit of the same dimension.
+    pub display: Vec<(String, String)>,
 }
 
 impl LoadOptions {
@@ -160,6 +171,7 @@ impl LoadOptions {
             user_dir: SearchPath::user_folder(),
             overrides,
             slots: Vec::new(),
+            display: Vec::new(),
         }
     }
 
@@ -253,6 +265,15 @@ impl Definitions {
         self.loaded.resolved.workbook.cells.len()
     }
 
+    /// The expression of every cell, by position in the workbook's cells (`None` for an
+    /// input or a missing value), its names resolved to the cells they read (`row.params` →
+    /// `gpt3.params`, a bare column → `TABLE.ROW.COLUMN`, a pack's own names qualified) and
+    /// slots bound: what the model compiles, for an exporter to translate. The workbook's own
+    /// formulas are parsed for this (and again when the model is built).
+    pub fn expressions(&self) -> Vec<Option<flopsheet_engine::Expr>> {
+        self.loaded.resolved.expressions()
+    }
+
     /// The second step of [`Workspace::load`]: builds the dependency graph, evaluates every
     /// cell and collects the diagnostics.
     pub fn build(self) -> Workspace {
@@ -263,10 +284,12 @@ impl Definitions {
             cache,
         } = self;
         let mut resolved = loaded.resolved;
+        let units = crate::units::check(&mut resolved);
         let functions = std::mem::take(&mut resolved.functions);
         let model = Model::build_from(&mut resolved, &functions);
         let workbook = resolved.workbook;
-        let diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
+        let mut diagnostics = build_diagnostics(&loaded.sources, &workbook, &model);
+        diagnostics.extend(units);
         let good = (cache.texts.clone(), options.clone());
         Workspace {
             sources: loaded.sources,
@@ -318,8 +341,10 @@ impl Workspace {
         }
         let mut loaded = read_definitions(&self.source, &self.options, &mut self.cache)?;
         self.files = loaded.files.clone();
+        let units = crate::units::check(&mut loaded.resolved);
         let report = update(&mut self.model, &mut loaded.resolved);
-        let diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
+        let mut diagnostics = build_diagnostics(&loaded.sources, &loaded.resolved.workbook, &self.model);
+        diagnostics.extend(units);
         if diagnostics.iter().any(is_error) {
             self.revert();
             return Err(Failure {
@@ -392,7 +417,13 @@ impl Workspace {
 
     pub fn unknown(&self, name: &str) -> UnknownCell {
         let canonical = self.canonical(name);
-        let mut suggestions = closest(&canonical, self.workbook.cells.keys());
+        // A reference's hidden cell (`x@reference`) is no name to suggest.
+        let names = self
+            .workbook
+            .cells
+            .keys()
+            .filter(|k| !k.ends_with(crate::references::SUFFIX));
+        let mut suggestions = closest(&canonical, names);
         // `model.paramz` is told `model.params`, as the user wrote it, not `gpt3.params`.
         if let (Some((slot, _)), Some((pack, _))) = (name.split_once('.'), canonical.split_once('.')) {
             if slot != pack {
@@ -467,6 +498,10 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
             }
         }
         WorkbookSource::Builtin { text, .. } => Arc::from(*text),
+        WorkbookSource::Packs(ids) => {
+            let listed: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+            Arc::from(format!("Workbook(title: \"packs\", packs: [{}])", listed.join(", ")))
+        }
     };
     let file = sources.add(source.display(), text.clone());
     // The span index needs only the text: on a large workbook, build it on another core while
@@ -551,7 +586,7 @@ fn read_definitions(source: &WorkbookSource, options: &LoadOptions, cache: &mut 
     if !diagnostics.is_empty() {
         return fail(sources, diagnostics, files);
     }
-    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, &options.overrides) {
+    match resolve(&mut raw, &sources, file, &spans, &packs, &slots, options) {
         Ok(resolved) => {
             let diagnostics = crate::checks::scenarios(&raw, &resolved.workbook, &spans, file);
             if !diagnostics.is_empty() {
@@ -812,6 +847,16 @@ fn find_pack<'c>(
                 ),
             );
         }
+        // A file that says it is this pack, under another file name: packs are found by file name.
+        if let Some(file) = candidates.iter().find(|c| declared_id(c).as_deref() == Some(id)) {
+            notes.insert(
+                0,
+                format!(
+                    "help: {} has `id: \"{id}\"`, but a pack is found by its file name: rename the file to `{id}.ron`",
+                    file.location.display()
+                ),
+            );
+        }
         return Err(Diagnostic::error()
             .with_message(format!("no pack `{id}` on the search path"))
             .with_labels(vec![primary(file, span, "unknown pack")])
@@ -832,6 +877,18 @@ fn find_pack<'c>(
             ]));
     }
     Ok(first)
+}
+
+/// The `id:` a pack file declares, read without parsing the whole file (only when a pack is
+/// not found, to say which file meant to be it).
+fn declared_id(candidate: &Candidate) -> Option<String> {
+    let text = match &candidate.location {
+        PackLocation::File(path) => std::fs::read_to_string(path).ok()?,
+        PackLocation::Builtin { text, .. } => text.to_string(),
+    };
+    let after = &text[text.find("id:")? + 3..];
+    let quoted = after.trim_start().strip_prefix('"')?;
+    Some(quoted[..quoted.find('"')?].to_string())
 }
 
 fn load_pack(

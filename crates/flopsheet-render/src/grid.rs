@@ -100,7 +100,37 @@ impl Grid {
             _ => format!("{}\n", self.title),
         };
         let note = self.note.as_ref().map(|n| format!("\n{n}\n")).unwrap_or_default();
-        format!("{heading}{table}\n{note}")
+        let mut body = table.to_string();
+        if format == Format::Markdown {
+            body = self.align_markdown(&body);
+        }
+        format!("{heading}{body}\n{note}")
+    }
+
+    /// Markdown numbers right-aligned, as the text tables have them: `---:` under each column
+    /// whose every value is a number (comfy-table's Markdown style writes `---` for all).
+    fn align_markdown(&self, table: &str) -> String {
+        let numeric: Vec<bool> = (0..self.headers.len())
+            .map(|c| !self.rows.is_empty() && self.rows.iter().all(|r| r.get(c).is_some_and(Field::is_numeric)))
+            .collect();
+        let mut lines: Vec<String> = table.lines().map(str::to_string).collect();
+        if let Some(separator) = lines.get_mut(1) {
+            let parts: Vec<String> = separator
+                .split('|')
+                .enumerate()
+                .map(|(i, part)| {
+                    // Part 0 is before the first `|`; part i is column i - 1.
+                    let right = i > 0 && numeric.get(i - 1).copied().unwrap_or(false);
+                    if right && part.len() > 1 && part.chars().all(|c| c == '-') {
+                        format!("{}:", &part[..part.len() - 1])
+                    } else {
+                        part.to_string()
+                    }
+                })
+                .collect();
+            *separator = parts.join("|");
+        }
+        lines.join("\n")
     }
 
     fn csv(&self) -> String {

@@ -10,6 +10,6 @@ pub mod plot;
 pub mod tables;
 
 pub use explain::explain;
-pub use grid::{Field, Grid};
-pub use number::{format_number, format_number_to, format_value};
+pub use grid::{csv_line, Field, Grid};
+pub use number::{format_difference, format_number, format_number_to, format_tolerance, format_value, group_thousands};
 pub use tables::{raw, render, select, values, Format, Style};

@@ -1,12 +1,15 @@
 //! Numbers formatted by unit, the way an analyst writes them: `$1.40M`, `3.15e23 FLOP`,
 //! `3.5 TB`, `46.2%`, `275 TFLOP/s`.
 
-use flopsheet_engine::Value;
+use flopsheet_engine::{ErrorKind, Value};
 
-/// A cell's value for display: the number by its unit, or the error code.
+/// A cell's value for display: the number by its unit, or the error code; a missing value
+/// (`#N/A`, expected rather than a mistake) reads `n/a`, as in a published table. CSV, JSON
+/// and `get` keep the code, as for every error value.
 pub fn format_value(value: Value, unit: Option<&str>) -> String {
     match value {
         Value::Num(n) => format_number(n, unit),
+        Value::Err(e) if e.kind == ErrorKind::NotAvailable => "n/a".to_string(),
         Value::Err(e) => e.kind.code().to_string(),
     }
 }
@@ -37,6 +40,22 @@ pub fn format_number_to(n: f64, unit: Option<&str>, digits: i32) -> String {
             None => format!("{} {unit}", general_to(n, digits + 1)),
         },
     }
+}
+
+/// A relative difference as a signed percentage with a true minus sign: `−13.7%`, `+2.0%`
+/// (`estimate / reference − 1`, as [`flopsheet_load::Comparison`] computes it).
+pub fn format_difference(difference: f64) -> String {
+    let text = format!("{:+.1}%", difference * 100.0);
+    // `-0.0%` is no difference at all.
+    if text == "-0.0%" {
+        return "+0.0%".into();
+    }
+    text.replacen('-', "\u{2212}", 1)
+}
+
+/// A tolerance as `±15%`.
+pub fn format_tolerance(tolerance: f64) -> String {
+    format!("±{}%", trim(&format!("{:.2}", tolerance * 100.0)))
 }
 
 /// Three significant figures, keeping trailing zeros: `1.40`, `0.00957`, `312`.
@@ -154,7 +173,8 @@ fn general_to(n: f64, digits: i32) -> String {
     group_thousands(&s)
 }
 
-fn group_thousands(s: &str) -> String {
+/// `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
     let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
@@ -173,6 +193,17 @@ fn group_thousands(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::format_number as f;
+    use super::{format_difference, format_tolerance};
+
+    #[test]
+    fn differences_and_tolerances() {
+        assert_eq!(format_difference(-0.137), "\u{2212}13.7%");
+        assert_eq!(format_difference(0.02), "+2.0%");
+        assert_eq!(format_difference(-1e-17), "+0.0%");
+        assert_eq!(format_tolerance(0.15), "±15%");
+        assert_eq!(format_tolerance(0.125), "±12.5%");
+        assert_eq!(format_tolerance(0.0), "±0%");
+    }
 
     #[test]
     fn formats_by_unit() {

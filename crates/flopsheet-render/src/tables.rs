@@ -2,11 +2,16 @@
 //!
 //! Text and Markdown format each number by its unit; CSV and JSON carry the raw f64 at full
 //! precision with the unit beside it, for scripts.
+//!
+//! A cell with a reference (a published figure, see `flopsheet_load::references`) shows it
+//! and the difference beside its value: extra columns `reference` and `difference` in a
+//! table of cells, a `COLUMN ref` and `COLUMN Δ` pair after each such column of a row table.
+//! A table without references prints exactly as it did before references existed.
 
 use crate::grid::{csv_line, json_value, Field, Grid};
-use crate::number::format_value;
+use crate::number::{format_difference, format_value};
 use flopsheet_engine::Value;
-use flopsheet_load::{Layout, Table, Workspace};
+use flopsheet_load::{Comparison, Layout, Table, Workspace};
 use serde_json::{json, Map, Value as Json};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -33,6 +38,7 @@ struct Entry<'a> {
     name: String,
     value: Value,
     unit: Option<&'a str>,
+    reference: Option<Comparison<'a>>,
 }
 
 impl Entry<'_> {
@@ -43,6 +49,57 @@ impl Entry<'_> {
             None => new,
         }
     }
+
+    /// The reference and the difference, formatted as the cell is; empty without a reference.
+    fn reference_fields(&self) -> [Field; 2] {
+        let Some(c) = &self.reference else {
+            return [Field::label(""), Field::label("")];
+        };
+        let difference = match c.difference {
+            Some(d) => Field {
+                text: format_difference(d),
+                raw: json!(d),
+            },
+            None => Field::label("—"),
+        };
+        [
+            Field {
+                text: format_value(c.value, self.unit),
+                raw: json_value(c.value),
+            },
+            difference,
+        ]
+    }
+}
+
+/// The note under a table: its own, and why a difference is missing where one is.
+fn table_note(table: &Table, entries: &[&Entry<'_>]) -> Option<String> {
+    let why: Vec<String> = entries
+        .iter()
+        .filter_map(|e| {
+            let c = e.reference.as_ref().filter(|c| !c.is_missing())?;
+            Some(format!("{}: no difference, {}", e.name, c.no_difference()?))
+        })
+        .collect();
+    match (&table.note, why.is_empty()) {
+        (note, true) => note.clone(),
+        (None, false) => Some(why.join("\n")),
+        (Some(note), false) => Some(format!("{note}\n{}", why.join("\n"))),
+    }
+}
+
+/// A comparison for JSON: the reference, the difference (`null` when undefined), what the
+/// reference says of itself, and its verdict.
+fn reference_json(c: &Comparison<'_>) -> Json {
+    let r = c.reference;
+    json!({
+        "reference": json_value(c.value),
+        "difference": c.difference,
+        "tolerance": r.tolerance,
+        "source": r.source,
+        "date": r.date,
+        "status": c.verdict.label(),
+    })
 }
 
 /// A value at full precision (shortest text that reads back to the same f64).
@@ -58,10 +115,16 @@ pub fn raw(v: Value) -> String {
 
 fn entry<'a>(ws: &'a Workspace, name: &str) -> Entry<'a> {
     let info = ws.workbook.cells.get(name);
+    let (unit, factor) = info.map_or((None, 1.0), |i| ws.workbook.shown(i));
+    let value = match ws.value(name).unwrap_or(Value::Num(f64::NAN)) {
+        Value::Num(n) => Value::Num(n * factor),
+        error => error,
+    };
     Entry {
         name: name.to_string(),
-        value: ws.value(name).unwrap_or(Value::Num(f64::NAN)),
-        unit: info.and_then(|i| i.unit()),
+        value,
+        unit,
+        reference: ws.reference_comparison(name),
     }
 }
 
@@ -109,8 +172,11 @@ pub fn render(ws: &Workspace, tables: &[Cow<'_, Table>], format: Format, style: 
     }
 }
 
+/// A table's rows: each row's label and its cells.
+type Rows<'a> = Vec<(String, Vec<Entry<'a>>)>;
+
 /// A row table's cells, row by row.
-fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
+fn rows<'a>(ws: &'a Workspace, table: &Table) -> Rows<'a> {
     match &table.layout {
         Layout::Rows { rows, columns } => rows
             .iter()
@@ -127,40 +193,66 @@ fn rows<'a>(ws: &'a Workspace, table: &Table) -> Vec<(String, Vec<Entry<'a>>)> {
 
 fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> String {
     let mut grid = Grid::default();
+    let rows = rows(ws, table);
     match &table.layout {
         Layout::Rows { columns, .. } => {
-            grid.headers = std::iter::once(String::new()).chain(columns.iter().cloned()).collect();
-            for (row, entries) in rows(ws, table) {
-                let mut fields = vec![Field::label(row)];
-                fields.extend(entries.iter().map(|e| Field {
-                    text: e.text(style),
-                    raw: json_value(e.value),
-                }));
+            // Which columns have a reference in some row: each gets a `ref` and a `Δ` column.
+            let referenced: Vec<bool> = (0..columns.len())
+                .map(|c| rows.iter().any(|(_, entries)| entries[c].reference.is_some()))
+                .collect();
+            grid.headers = vec![String::new()];
+            for (column, &has) in columns.iter().zip(&referenced) {
+                grid.headers.push(column.clone());
+                if has {
+                    grid.headers.extend([format!("{column} ref"), format!("{column} Δ")]);
+                }
+            }
+            for (row, entries) in &rows {
+                let mut fields = vec![Field::label(row.clone())];
+                for (e, &has) in entries.iter().zip(&referenced) {
+                    fields.push(Field {
+                        text: e.text(style),
+                        raw: json_value(e.value),
+                    });
+                    if has {
+                        fields.extend(e.reference_fields());
+                    }
+                }
                 grid.rows.push(fields);
             }
         }
         Layout::Cells(cells) => {
-            grid.headers = vec!["cell".into(), "value".into(), "note".into()];
-            for name in cells {
-                let e = entry(ws, name);
+            let referenced = rows.iter().any(|(_, entries)| entries[0].reference.is_some());
+            grid.headers = vec!["cell".into(), "value".into()];
+            if referenced {
+                grid.headers.extend(["reference".into(), "difference".into()]);
+            }
+            grid.headers.push("note".into());
+            for (name, (_, entries)) in cells.iter().zip(&rows) {
+                let e = &entries[0];
                 let note = ws
                     .workbook
                     .cells
                     .get(name)
                     .and_then(|i| i.note().map(str::to_string))
                     .unwrap_or_default();
-                grid.rows.push(vec![
+                let mut fields = vec![
                     Field::label(name.to_string()),
                     Field {
                         text: e.text(style),
                         raw: json_value(e.value),
                     },
-                    Field::label(note),
-                ]);
+                ];
+                if referenced {
+                    fields.extend(e.reference_fields());
+                }
+                fields.push(Field::label(note));
+                grid.rows.push(fields);
             }
         }
     }
-    grid.note = table.note.clone();
+    let all: Vec<&Entry<'_>> = rows.iter().flat_map(|(_, entries)| entries).collect();
+    grid.note = table_note(table, &all);
     let title = table.title.as_deref().unwrap_or(&table.name);
     let heading = if format == Format::Markdown {
         format!("## {title}\n\n")
@@ -170,23 +262,54 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
     format!("{heading}{}", grid.text(format, style.width))
 }
 
-/// One line per displayed cell: `table,row,column,name,value,unit`.
+/// One line per displayed cell: `table,row,column,name,value,unit`, and when some shown cell
+/// has a reference, `reference,difference,tolerance,source,date` after them (empty for a
+/// cell without one; the difference empty where it is undefined).
 fn csv(ws: &Workspace, tables: &[Cow<'_, Table>]) -> String {
-    let mut out = String::from("table,row,column,name,value,unit\n");
-    for table in tables {
+    let all: Vec<(&Table, Rows<'_>)> = tables.iter().map(|t| (&**t, rows(ws, t))).collect();
+    let referenced = all
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flat_map(|(_, entries)| entries))
+        .any(|e| e.reference.is_some());
+    let mut out = String::from("table,row,column,name,value,unit");
+    out.push_str(if referenced {
+        ",reference,difference,tolerance,source,date\n"
+    } else {
+        "\n"
+    });
+    for (table, rows) in all {
         let columns: Vec<String> = match &table.layout {
             Layout::Rows { columns, .. } => columns.clone(),
             Layout::Cells(_) => vec!["value".into()],
         };
-        for (row, entries) in rows(ws, table) {
+        for (row, entries) in rows {
             for (column, e) in columns.iter().zip(&entries) {
                 let value = raw(e.value);
-                let fields = [table.name.as_str(), &row, column, &e.name, &value, e.unit.unwrap_or("")];
-                out.push_str(&csv_line(fields.into_iter()));
+                let mut fields: Vec<String> =
+                    [table.name.as_str(), &row, column, &e.name, &value, e.unit.unwrap_or("")]
+                        .map(str::to_string)
+                        .into();
+                if referenced {
+                    fields.extend(csv_reference(e.reference.as_ref()));
+                }
+                out.push_str(&csv_line(fields.iter().map(String::as_str)));
             }
         }
     }
     out
+}
+
+/// `reference,difference,tolerance,source,date` of a cell, at full precision.
+fn csv_reference(c: Option<&Comparison<'_>>) -> [String; 5] {
+    let Some(c) = c else { return Default::default() };
+    let r = c.reference;
+    [
+        raw(c.value),
+        c.difference.map(|d| d.to_string()).unwrap_or_default(),
+        r.tolerance.map(|t| t.to_string()).unwrap_or_default(),
+        r.source.clone().unwrap_or_default(),
+        r.date.clone().unwrap_or_default(),
+    ]
 }
 
 fn json_tables(ws: &Workspace, tables: &[Cow<'_, Table>]) -> Json {
@@ -203,6 +326,12 @@ fn json_tables(ws: &Workspace, tables: &[Cow<'_, Table>]) -> Json {
                         Layout::Rows { columns, .. } => columns.clone(),
                         Layout::Cells(_) => vec!["value".into()],
                     };
+                    // Each referenced cell's comparison, by column; no key when there is none.
+                    let references: Map<String, Json> = columns
+                        .iter()
+                        .zip(&entries)
+                        .filter_map(|(column, e)| Some((column.clone(), reference_json(e.reference.as_ref()?))))
+                        .collect();
                     for (column, e) in columns.iter().zip(&entries) {
                         object.insert(column.clone(), json_value(e.value));
                         match (&table.layout, e.unit) {
@@ -215,6 +344,9 @@ fn json_tables(ws: &Workspace, tables: &[Cow<'_, Table>]) -> Json {
                             }
                             _ => {}
                         }
+                    }
+                    if !references.is_empty() {
+                        object.insert("references".into(), Json::Object(references));
                     }
                     Json::Object(object)
                 })

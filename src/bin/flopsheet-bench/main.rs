@@ -1,6 +1,7 @@
 //! `flopsheet-bench WORKLOAD N [EDITS]`: runs one of the standard engine workloads of
-//! `shared/bench/WORKLOADS.md` (`chain`, `fanout`, `sparse`) with N cells and prints one JSON
-//! line:
+//! `shared/bench/WORKLOADS.md` (`chain`, `fanout`, `sparse`), or flopsheet's `aggregate` (a
+//! `sum` and a `mean` over a row table's column, see `workload.rs`), with N cells and prints
+//! one JSON line:
 //!
 //! ```json
 //! {"workload":"chain","cells":100000,"load_ms":0.0,"build_and_eval_ms":0.0,"edit_ms":0.0,"probe":0.0}
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use workload::Workload;
 
-const USAGE: &str = "usage: flopsheet-bench chain|fanout|sparse N [EDITS]";
+const USAGE: &str = "usage: flopsheet-bench chain|fanout|sparse|aggregate N [EDITS]";
 
 /// The temporary workbook file, removed when dropped.
 struct TempFile(PathBuf);

@@ -1,4 +1,5 @@
-//! The standard engine workloads of `shared/bench/WORKLOADS.md`, as RON workbooks.
+//! The standard engine workloads of `shared/bench/WORKLOADS.md`, as RON workbooks, and
+//! flopsheet's own `aggregate` (a `sum` over a row table's column).
 //!
 //! Shared by `flopsheet-bench` and the criterion benchmarks (`benches/engine.rs`), so that both
 //! measure exactly the same workbooks.
@@ -13,6 +14,11 @@ pub enum Workload {
     Chain,
     Fanout,
     Sparse,
+    /// Not one of the standard three: R = (N - 2) / 2 inputs `r{i}.x = i`, a row table `t` of
+    /// R rows whose column `x` reads them (`row.x`), `total = sum(t.x)` and `mean =
+    /// mean(t.x)` (and an input `pad` when N is odd, so that there are N cells). The edit sets
+    /// `r{R/2}.x`, which recomputes one table cell and both aggregates, each rescanning R rows.
+    Aggregate,
 }
 
 impl Workload {
@@ -21,6 +27,7 @@ impl Workload {
             "chain" => Workload::Chain,
             "fanout" => Workload::Fanout,
             "sparse" => Workload::Sparse,
+            "aggregate" => Workload::Aggregate,
             _ => return None,
         })
     }
@@ -30,6 +37,7 @@ impl Workload {
             Workload::Chain => "chain",
             Workload::Fanout => "fanout",
             Workload::Sparse => "sparse",
+            Workload::Aggregate => "aggregate",
         }
     }
 
@@ -39,6 +47,7 @@ impl Workload {
             Workload::Chain => ("c0".into(), format!("c{}", n - 1)),
             Workload::Fanout => ("x".into(), format!("c{}", n - 1)),
             Workload::Sparse => (format!("a{}", n / 4), format!("b{}", n / 4)),
+            Workload::Aggregate => (format!("r{}.x", aggregate_rows(n) / 2), "total".into()),
         }
     }
 
@@ -55,6 +64,12 @@ impl Workload {
                 (want, want.abs() * 1e-12)
             }
             Workload::Sparse => (2.0 * v + 1.0, 0.0),
+            Workload::Aggregate => {
+                let r = aggregate_rows(n) as f64;
+                // 0 + 1 + ... + (R - 1), with the edited row's value replaced by v: exact in
+                // f64 (integers far below 2^53), whatever order they are added in.
+                (r * (r - 1.0) / 2.0 - (aggregate_rows(n) / 2) as f64 + v, 0.0)
+            }
         }
     }
 
@@ -84,13 +99,39 @@ impl Workload {
                     writeln!(out, "        \"b{i}\": \"a{i} * 2 + 1\",")?;
                 }
             }
+            Workload::Aggregate => return write_aggregate(n, out),
         }
         writeln!(out, "    }},")?;
         writeln!(out, ")")
     }
 }
 
+/// The rows of the `aggregate` workload of N cells.
+fn aggregate_rows(n: usize) -> usize {
+    (n - 2) / 2
+}
+
+fn write_aggregate(n: usize, out: &mut impl Write) -> std::io::Result<()> {
+    let rows = aggregate_rows(n);
+    for i in 0..rows {
+        writeln!(out, "        \"r{i}.x\": {i},")?;
+    }
+    writeln!(out, "        \"total\": \"sum(t.x)\",")?;
+    writeln!(out, "        \"mean\": \"mean(t.x)\",")?;
+    if n % 2 == 1 {
+        writeln!(out, "        \"pad\": 0,")?;
+    }
+    writeln!(out, "    }},")?;
+    write!(out, "    tables: [Table(name: \"t\", rows: [")?;
+    for i in 0..rows {
+        write!(out, "\"r{i}\", ")?;
+    }
+    writeln!(out, "], columns: {{\"x\": \"row.x\"}})],")?;
+    writeln!(out, ")")
+}
+
 impl Workload {
+    /// The standard three.
     pub const ALL: [Workload; 3] = [Workload::Chain, Workload::Fanout, Workload::Sparse];
 
     /// The workbook as RON text.
