@@ -210,9 +210,8 @@ pub enum Command {
         /// The cells to show.
         #[arg(long, required = true, num_args = 1..)]
         show: Vec<String>,
-        /// Also draw a line chart to this SVG file.
-        #[arg(long, value_name = "FILE.svg")]
-        plot: Option<PathBuf>,
+        #[command(flatten)]
+        chart: SweepChartArgs,
         #[command(flatten)]
         options: PackArgs,
         #[command(flatten)]
@@ -267,14 +266,42 @@ pub enum Command {
         /// The relative change applied to each input, down and up.
         #[arg(long, default_value = "10%")]
         by: String,
-        /// Also draw a tornado chart to this SVG file.
-        #[arg(long, value_name = "FILE.svg")]
+        /// Also draw a tornado chart to FILE.svg or FILE.png (by the extension), the widest
+        /// swing at the top.
+        #[arg(long, value_name = "FILE.svg|FILE.png", value_parser = parse_plot_file)]
         plot: Option<PathBuf>,
         #[command(flatten)]
         options: PackArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// `sweep`'s chart: where to draw it, and its axes.
+#[derive(Debug, Args, Clone)]
+pub struct SweepChartArgs {
+    /// Also draw a line chart to FILE.svg or FILE.png (by the extension): the shown cells
+    /// against the numeric --vary, one line per shown cell or per value of the other --vary.
+    #[arg(long, value_name = "FILE.svg|FILE.png", value_parser = parse_plot_file)]
+    pub plot: Option<PathBuf>,
+    /// A logarithmic x axis. Without --log-x, --log-y or --linear, an axis is logarithmic
+    /// when its values are all above zero and span 3 decades or more (max >= 1000 x min).
+    #[arg(long, requires = "plot")]
+    pub log_x: bool,
+    /// A logarithmic y axis (every shown value must be above zero).
+    #[arg(long, requires = "plot")]
+    pub log_y: bool,
+    /// Both axes linear, even when the values span 3 decades or more.
+    #[arg(long, requires = "plot", conflicts_with_all = ["log_x", "log_y"])]
+    pub linear: bool,
+}
+
+/// `--plot FILE`: a file name ending in `.svg` or `.png`; anything else is refused before
+/// any work is done.
+fn parse_plot_file(arg: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(arg);
+    flopsheet_render::plot::ImageFormat::for_path(&path).map_err(|e| e.to_string())?;
+    Ok(path)
 }
 
 /// A workbook (optional: defaults to the overview) and pack options.

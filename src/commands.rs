@@ -139,10 +139,10 @@ fn dispatch(command: Command, color: bool) -> Run {
             workbook,
             vary,
             show,
-            plot,
+            chart,
             options,
             output,
-        } => whatif::sweep(&workbook, &vary, &show, plot.as_deref(), &options, &output, color),
+        } => whatif::sweep(&workbook, &vary, &show, &chart, &options, &output, color),
         Command::Solve {
             workbook,
             target,

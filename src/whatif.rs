@@ -3,13 +3,13 @@
 //! trial overrides — override, recompute what depends on it, read, restore — and never an
 //! edit of the user's files.
 
-use crate::cli::{parse_number, OutputArgs, OutputFormat, PackArgs};
+use crate::cli::{parse_number, OutputArgs, OutputFormat, PackArgs, SweepChartArgs};
 use crate::commands::{format_of, load, Outcome, Run};
 use flopsheet_engine::solve::{find_bracket, find_root};
 use flopsheet_engine::{CellId, Value};
 use flopsheet_load::{Trial, Workspace};
 use flopsheet_render::grid::{Field, Grid};
-use flopsheet_render::plot::{self, Bar, Series};
+use flopsheet_render::plot::{Bar, ImageFormat, PlotError, Quantity, Scale, Series, SweepChart, Tornado};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -51,9 +51,19 @@ fn change(base: Value, new: Value, unit: Option<&str>) -> Field {
     }
 }
 
-/// Writes a chart the user asked for, atomically: a temporary file beside it, synced, renamed.
-fn write_plot(path: &Path, svg: &str) -> Result<(), String> {
-    crate::files::write_atomic(path, svg.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// Draws a chart in the format its file name asks for and writes it atomically (a temporary
+/// file beside it, synced, renamed); says where, or what went wrong and what to do.
+fn write_plot(path: &Path, render: impl FnOnce(ImageFormat) -> Result<Vec<u8>, PlotError>) -> Result<String, Outcome> {
+    let bytes = ImageFormat::for_path(path).and_then(render).map_err(|e| {
+        let help = match &e {
+            PlotError::NotPositive { axis, .. } => format!("\nhelp: drop --log-{axis}, or vary over values above zero"),
+            _ => String::new(),
+        };
+        Outcome::fail(format!("{e}{help}"))
+    })?;
+    crate::files::write_atomic(path, &bytes)
+        .map_err(|e| Outcome::fail(format!("cannot write {}: {e}", path.display())))?;
+    Ok(format!("wrote {}\n", path.display()))
 }
 
 // ----- compare -----
@@ -279,7 +289,7 @@ pub fn sweep(
     workbook: &str,
     vary: &[String],
     show: &[String],
-    plot_to: Option<&Path>,
+    chart: &SweepChartArgs,
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
@@ -295,7 +305,7 @@ pub fn sweep(
         .iter()
         .map(|v| parse_vary(v, &mut ws))
         .collect::<Result<Vec<Vary>, _>>()?;
-    if varies.iter().all(|v| matches!(v, Vary::Slot { .. })) && (varies.len() > 1 || plot_to.is_some()) {
+    if varies.iter().all(|v| matches!(v, Vary::Slot { .. })) && (varies.len() > 1 || chart.plot.is_some()) {
         return Err(Outcome::usage(if varies.len() > 1 {
             "only one of the varied names can be a pack slot"
         } else {
@@ -333,11 +343,9 @@ pub fn sweep(
         stdout,
         ..Outcome::default()
     };
-    if let Some(path) = plot_to {
-        match sweep_plot(&ws, &order, show, &results).and_then(|svg| write_plot(path, &svg)) {
-            Ok(()) => outcome.stderr = format!("wrote {}\n", path.display()),
-            Err(e) => return Err(Outcome::fail(e)),
-        }
+    if let Some(path) = &chart.plot {
+        let plot = sweep_plot(&ws, &order, show, &results, chart).map_err(Outcome::fail)?;
+        outcome.stderr = write_plot(path, |format| plot.render(format))?;
     }
     Ok(outcome)
 }
@@ -465,10 +473,17 @@ fn sweep_grid(ws: &Workspace, order: &[&Vary], show: &[String], results: &SweepR
     grid
 }
 
-fn sweep_plot(ws: &Workspace, order: &[&Vary], show: &[String], results: &SweepResults) -> Result<String, String> {
-    // The x axis is the numeric vary; lines are the shown cells, or the other vary's values.
-    let title = ws.workbook.title.clone();
-    match order {
+/// The chart of a sweep: the x axis is the numeric vary; lines are the shown cells, or the
+/// other vary's values (times the shown cells, when several).
+fn sweep_plot(
+    ws: &Workspace,
+    order: &[&Vary],
+    show: &[String],
+    results: &SweepResults,
+    args: &SweepChartArgs,
+) -> Result<SweepChart, String> {
+    let num = |v: &Value| v.as_num().unwrap_or(f64::NAN);
+    let (x_name, series, by) = match order {
         [Vary::Input { name, values }] => {
             let series = show
                 .iter()
@@ -478,29 +493,44 @@ fn sweep_plot(ws: &Workspace, order: &[&Vary], show: &[String], results: &SweepR
                     points: values
                         .iter()
                         .zip(results)
-                        .map(|(&x, row)| (x, row[0][k].as_num().unwrap_or(f64::NAN)))
+                        .map(|(&x, row)| (x, num(&row[0][k])))
                         .collect(),
                 })
-                .collect::<Vec<_>>();
-            plot::line_chart(&title, name, &show.join(", "), &series)
+                .collect();
+            (name, series, None)
         }
         [outer, Vary::Input { name, values }] => {
-            let series = results
-                .iter()
-                .enumerate()
-                .map(|(i, row)| Series {
-                    name: format!("{} = {}", outer.name(), outer.label(i, ws).text),
-                    points: values
-                        .iter()
-                        .zip(row)
-                        .map(|(&x, vals)| (x, vals[0].as_num().unwrap_or(f64::NAN)))
-                        .collect(),
-                })
-                .collect::<Vec<_>>();
-            plot::line_chart(&title, name, &show[0], &series)
+            let mut series = Vec::new();
+            for (i, row) in results.iter().enumerate() {
+                let value = format!("{} = {}", outer.name(), outer.label(i, ws).text);
+                for (k, cell) in show.iter().enumerate() {
+                    series.push(Series {
+                        name: if show.len() > 1 {
+                            format!("{cell}, {value}")
+                        } else {
+                            value.clone()
+                        },
+                        points: values.iter().zip(row).map(|(&x, vals)| (x, num(&vals[k]))).collect(),
+                    });
+                }
+            }
+            (name, series, Some(outer.name().to_string()))
         }
-        _ => Err("a plot needs a numeric --vary (a pack slot alone has no axis)".into()),
-    }
+        _ => return Err("a plot needs a numeric --vary (a pack slot alone has no axis)".into()),
+    };
+    let scale = |log: bool| match (log, args.linear) {
+        (true, _) => Scale::Log,
+        (false, true) => Scale::Linear,
+        (false, false) => Scale::Auto,
+    };
+    Ok(SweepChart {
+        x: Quantity::new(x_name.clone(), unit_of(ws, x_name)),
+        shown: show.iter().map(|c| Quantity::new(c.clone(), unit_of(ws, c))).collect(),
+        by,
+        series,
+        x_scale: scale(args.log_x),
+        y_scale: scale(args.log_y),
+    })
 }
 
 // ----- solve -----
@@ -734,20 +764,20 @@ pub fn sensitivity(
         ..Outcome::default()
     };
     if let Some(path) = plot_to {
-        let bars: Vec<Bar> = rows
-            .iter()
-            .map(|r| Bar {
-                name: ws.model.name(r.0).to_string(),
-                low: r.2,
-                high: r.3,
-            })
-            .collect();
-        match plot::tornado(&format!("{name}: ±{pct} in each input"), base, &bars)
-            .and_then(|svg| write_plot(path, &svg))
-        {
-            Ok(()) => outcome.stderr = format!("wrote {}\n", path.display()),
-            Err(e) => return Err(Outcome::fail(e)),
-        }
+        let tornado = Tornado {
+            target: Quantity::new(name, unit),
+            base,
+            delta,
+            bars: rows
+                .iter()
+                .map(|r| Bar {
+                    name: ws.model.name(r.0).to_string(),
+                    low: r.2,
+                    high: r.3,
+                })
+                .collect(),
+        };
+        outcome.stderr = write_plot(path, |format| tornado.render(format))?;
     }
     Ok(outcome)
 }

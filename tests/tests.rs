@@ -4,6 +4,7 @@
 //! - `aggregates`: `sum(TABLE.COLUMN)` and the other aggregates, from the command line;
 //! - `article`: every figure of the article, on every shipped workbook;
 //! - `hostile_inputs`: workbooks written to be slow, shared with `benches/engine.rs`;
+//! - `charts`: `--plot` charts read back (ticks by unit, titles, legends, log axes, PNG);
 //! - `cli`: the command-line contract (commands, formats, exit codes, diagnostics);
 //! - `export`: `flopsheet export` to .xlsx and JSON (files, refusals, scenarios, warnings);
 //! - `exit_codes`: every row of the README's table of exit codes;
@@ -26,6 +27,7 @@ mod util;
 
 mod aggregates;
 mod article;
+mod charts;
 mod cli;
 mod exit_codes;
 mod export;

@@ -215,42 +215,6 @@ fn scenarios_equal_the_same_overrides_by_hand() {
     }
 }
 
-#[test]
-fn plots_are_written_as_svg() {
-    let sandbox = Sandbox::new();
-    let sweep = sandbox.path().join("sweep.svg");
-    let tornado = sandbox.path().join("tornado.svg");
-    flopsheet(&[
-        "sweep",
-        TRAINING,
-        "--vary",
-        "mfu=0.2..0.6",
-        "--show",
-        "training.gpt3.cost_usd",
-        "--plot",
-        sweep.to_str().unwrap(),
-    ])
-    .success()
-    .stderr_has("wrote");
-    flopsheet(&[
-        "sensitivity",
-        TRAINING,
-        "training.palm.cost_usd",
-        "--plot",
-        tornado.to_str().unwrap(),
-    ])
-    .success()
-    .stderr_has("wrote");
-    for file in [sweep, tornado] {
-        let svg = std::fs::read_to_string(&file).unwrap();
-        assert!(
-            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-            "{}",
-            file.display()
-        );
-    }
-}
-
 /// Mistakes in the command line exit 2 (bad usage); a pack that does not load exits 1, as
 /// any load failure does.
 #[test]

@@ -16,21 +16,28 @@ pub fn format_value(value: Value, unit: Option<&str>) -> String {
 
 /// Formats `n` for `unit`; see the module docs.
 pub fn format_number(n: f64, unit: Option<&str>) -> String {
+    format_number_to(n, unit, 3)
+}
+
+/// [`format_number`] with `digits` significant figures where it shows three (plain numbers get
+/// one more): chart ticks close together (`$1.400M`, `$1.405M`) need more to stay distinct.
+pub fn format_number_to(n: f64, unit: Option<&str>, digits: i32) -> String {
+    let digits = digits.clamp(1, 17);
     let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
-        return general(n);
+        return general_to(n, digits + 1);
     };
     match unit {
-        "USD" | "$" => money(n, ""),
-        "%" => format!("{}%", trim(&sig(n * 100.0, 3))),
-        "x" | "×" => format!("{}×", trim(&sig(n, 3))),
-        "FLOP" => format!("{} FLOP", scientific_above(n, 1e6)),
-        "B" | "B/s" | "FLOP/s" | "W" | "Wh" | "J" | "FLOP/J" => si(n, unit),
-        "params" | "tokens" => format!("{} {unit}", short_scale(n)),
+        "USD" | "$" => money(n, "", digits),
+        "%" => format!("{}%", trim(&sig(n * 100.0, digits))),
+        "x" | "×" => format!("{}×", trim(&sig(n, digits))),
+        "FLOP" => format!("{} FLOP", scientific_above(n, 1e6, digits)),
+        "B" | "B/s" | "FLOP/s" | "W" | "Wh" | "J" | "FLOP/J" => si(n, unit, digits),
+        "params" | "tokens" => format!("{} {unit}", short_scale(n, digits)),
         _ => match unit.strip_prefix("USD/") {
-            Some(per) => money(n, &format!("/{per}")),
+            Some(per) => money(n, &format!("/{per}"), digits),
             // Other counts: `14,050 words`, `2.12T searches`.
-            None if n.abs() >= 1e9 => format!("{} {unit}", short_scale(n)),
-            None => format!("{} {unit}", general(n)),
+            None if n.abs() >= 1e9 => format!("{} {unit}", short_scale(n, digits)),
+            None => format!("{} {unit}", general_to(n, digits + 1)),
         },
     }
 }
@@ -87,10 +94,10 @@ const SHORT_SCALE: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3
 
 /// The largest of `scales` (largest first) that `a`, rounded to three significant figures,
 /// reaches: 999,999.7 is shown as `1.00M`, not `1000K`.
-fn scale_of<'s>(a: f64, scales: &'s [(f64, &'s str)]) -> Option<(f64, &'s str)> {
+fn scale_of<'s>(a: f64, scales: &'s [(f64, &'s str)], digits: i32) -> Option<(f64, &'s str)> {
     let rounded = if a > 0.0 && a.is_finite() {
-        // A power of ten at the third significant figure: exact for every scale (10^1 and up).
-        let step = 10f64.powi(a.log10().floor() as i32 - 2);
+        // A power of ten at the last significant figure shown: exact for every scale (10^1 and up).
+        let step = 10f64.powi(a.log10().floor() as i32 - (digits - 1));
         (a / step).round() * step
     } else {
         a
@@ -99,22 +106,22 @@ fn scale_of<'s>(a: f64, scales: &'s [(f64, &'s str)]) -> Option<(f64, &'s str)> 
 }
 
 /// `$1.40M`, `$2.03/h`, `$0.00957`, `$4.44e-18/FLOP`.
-fn money(n: f64, per: &str) -> String {
+fn money(n: f64, per: &str, digits: i32) -> String {
     let sign = if n < 0.0 { "-" } else { "" };
     let a = n.abs();
     let body = if a != 0.0 && a < 1e-4 {
-        format!("{a:.2e}")
+        format!("{a:.0$e}", (digits - 1) as usize)
     } else {
-        match scale_of(a, &SHORT_SCALE) {
-            Some((scale, suffix)) => format!("{}{suffix}", sig(a / scale, 3)),
-            None => sig(a, 3),
+        match scale_of(a, &SHORT_SCALE, digits) {
+            Some((scale, suffix)) => format!("{}{suffix}", sig(a / scale, digits)),
+            None => sig(a, digits),
         }
     };
     format!("{sign}${body}{per}")
 }
 
 /// SI prefixes on a base unit: `3.5 TB`, `275 TFLOP/s`, `1.29 GWh`.
-fn si(n: f64, unit: &str) -> String {
+fn si(n: f64, unit: &str, digits: i32) -> String {
     let a = n.abs();
     let prefixes = [
         (1e18, "E"),
@@ -124,41 +131,45 @@ fn si(n: f64, unit: &str) -> String {
         (1e6, "M"),
         (1e3, "k"),
     ];
-    match scale_of(a, &prefixes) {
-        Some((scale, p)) if a < 1e21 => format!("{} {p}{unit}", trim(&sig(n / scale, 3))),
-        _ if a >= 1e21 => format!("{n:.2e} {unit}"),
-        _ => format!("{} {unit}", trim(&sig(n, 3))),
+    match scale_of(a, &prefixes, digits) {
+        Some((scale, p)) if a < 1e21 => format!("{} {p}{unit}", trim(&sig(n / scale, digits))),
+        _ if a >= 1e21 => format!("{n:.0$e} {unit}", (digits - 1) as usize),
+        _ => format!("{} {unit}", trim(&sig(n, digits))),
     }
 }
 
 /// Counts with K/M/B/T: `175B`, `1.4T`, `340M`.
-fn short_scale(n: f64) -> String {
+fn short_scale(n: f64, digits: i32) -> String {
     let a = n.abs();
-    match scale_of(a, &SHORT_SCALE) {
-        Some((scale, suffix)) if a < 1e15 => format!("{}{suffix}", trim(&sig(n / scale, 3))),
-        _ => general(n),
+    match scale_of(a, &SHORT_SCALE, digits) {
+        Some((scale, suffix)) if a < 1e15 => format!("{}{suffix}", trim(&sig(n / scale, digits))),
+        _ => general_to(n, digits + 1),
     }
 }
 
-fn scientific_above(n: f64, above: f64) -> String {
+fn scientific_above(n: f64, above: f64, digits: i32) -> String {
     if n.abs() >= above {
-        format!("{n:.2e}")
+        format!("{n:.0$e}", (digits - 1) as usize)
     } else {
-        general(n)
+        general_to(n, digits + 1)
     }
 }
 
 /// Plain numbers: up to four significant figures with thousands separators, scientific when
 /// very large or very small.
 pub fn general(n: f64) -> String {
+    general_to(n, 4)
+}
+
+fn general_to(n: f64, digits: i32) -> String {
     let a = n.abs();
     if a == 0.0 {
         return "0".into();
     }
     if !(1e-4..1e9).contains(&a) {
-        return format!("{n:.3e}");
+        return format!("{n:.0$e}", (digits - 1) as usize);
     }
-    let s = trim(&sig(n, 4));
+    let s = trim(&sig(n, digits));
     group_thousands(&s)
 }
 
@@ -224,5 +235,17 @@ mod tests {
         assert_eq!(f(999.96e9, Some("params")), "1T params");
         assert_eq!(f(999.4e9, Some("params")), "999B params");
         assert_eq!(f(999.96, Some("W")), "1 kW");
+    }
+
+    /// More significant figures for chart ticks; three is `format_number`.
+    #[test]
+    fn more_digits_when_asked() {
+        use super::format_number_to as g;
+        assert_eq!(g(1_400_500.0, Some("USD"), 4), "$1.401M");
+        assert_eq!(g(0.4125, Some("%"), 4), "41.25%");
+        assert_eq!(g(3.1e23, Some("FLOP"), 4), "3.100e23 FLOP");
+        assert_eq!(g(9_999_600.0, Some("USD"), 4), "$10.00M");
+        assert_eq!(g(20.0, None, 3), "20");
+        assert_eq!(g(1_398_072.05, Some("USD"), 3), "$1.40M");
     }
 }
