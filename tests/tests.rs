@@ -37,6 +37,7 @@ mod json;
 mod language;
 mod missing;
 mod modern;
+mod narrow;
 mod plugins;
 mod properties;
 mod references;

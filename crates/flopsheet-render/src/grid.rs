@@ -4,6 +4,7 @@
 //! Text and Markdown show each field's formatted text; CSV and JSON carry its raw value (a
 //! full-precision number where there is one).
 
+use crate::fit::{self, Fit};
 use crate::number::format_value;
 use crate::tables::Format;
 use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
@@ -41,8 +42,16 @@ impl Field {
         f
     }
 
-    fn is_numeric(&self) -> bool {
+    pub(crate) fn is_numeric(&self) -> bool {
         self.raw.is_number()
+    }
+}
+
+/// Prose wrapped to `width` where there is one (titles, notes); as it is otherwise.
+pub(crate) fn fit_prose(text: &str, width: Option<usize>) -> String {
+    match width {
+        Some(w) => fit::wrap_prose(text, w),
+        None => text.to_string(),
     }
 }
 
@@ -83,10 +92,29 @@ impl Grid {
         if let Some(width) = width {
             table.force_no_tty().set_width(width);
         }
-        table.set_header(self.headers.iter().map(Cell::new));
+        // The width to fit: asked for, or the terminal's. Markdown is never wrapped.
+        let fit_to = (format == Format::Table)
+            .then(|| table.width())
+            .flatten()
+            .map(usize::from);
+        let plan = fit_to.map_or(Fit::AsIs, |w| fit::plan(&self.headers, &self.rows, w));
+        let widths = match &plan {
+            Fit::Columns(widths) => Some(widths.as_slice()),
+            _ => None,
+        };
+        let shaped = |text: &str, c: usize, number: bool| match widths {
+            Some(w) => fit::wrap(text, w[c], number),
+            None => text.to_string(),
+        };
+        table.set_header(
+            self.headers
+                .iter()
+                .enumerate()
+                .map(|(c, h)| Cell::new(shaped(h, c, false))),
+        );
         for row in &self.rows {
-            table.add_row(row.iter().map(|f| {
-                let cell = Cell::new(&f.text);
+            table.add_row(row.iter().enumerate().map(|(c, f)| {
+                let cell = Cell::new(shaped(&f.text, c, f.is_numeric()));
                 if f.is_numeric() {
                     cell.set_alignment(CellAlignment::Right)
                 } else {
@@ -97,10 +125,16 @@ impl Grid {
         let heading = match (format, self.title.is_empty()) {
             (_, true) => String::new(),
             (Format::Markdown, false) => format!("## {}\n\n", self.title),
-            _ => format!("{}\n", self.title),
+            _ => format!("{}\n", fit_prose(&self.title, fit_to)),
         };
-        let note = self.note.as_ref().map(|n| format!("\n{n}\n")).unwrap_or_default();
-        let mut body = table.to_string();
+        let note = match &self.note {
+            Some(n) => format!("\n{}\n", fit_prose(n, fit_to)),
+            None => String::new(),
+        };
+        let mut body = match (&plan, fit_to) {
+            (Fit::Vertical, Some(w)) => fit::vertical(&self.headers, &self.rows, w).trim_end().to_string(),
+            _ => table.to_string(),
+        };
         if format == Format::Markdown {
             body = self.align_markdown(&body);
         }

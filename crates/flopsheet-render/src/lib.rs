@@ -4,6 +4,7 @@
 //! file's bytes) for the caller to print or write.
 
 pub mod explain;
+mod fit;
 pub mod grid;
 pub mod number;
 pub mod plot;

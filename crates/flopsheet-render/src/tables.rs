@@ -157,7 +157,8 @@ pub fn render(ws: &Workspace, tables: &[Cow<'_, Table>], format: Format, style: 
         Format::Table | Format::Markdown => {
             let mut out = String::new();
             if format == Format::Table {
-                out.push_str(&format!("{}\n", ws.workbook.title));
+                let width = style.width.map(usize::from);
+                out.push_str(&format!("{}\n", crate::grid::fit_prose(&ws.workbook.title, width)));
             } else {
                 out.push_str(&format!("# {}\n", ws.workbook.title));
             }
@@ -257,7 +258,8 @@ fn text_table(ws: &Workspace, table: &Table, format: Format, style: &Style) -> S
     let heading = if format == Format::Markdown {
         format!("## {title}\n\n")
     } else {
-        format!("{title} [{}]\n", table.name)
+        let heading = format!("{title} [{}]", table.name);
+        format!("{}\n", crate::grid::fit_prose(&heading, style.width.map(usize::from)))
     };
     format!("{heading}{}", grid.text(format, style.width))
 }
