@@ -4,6 +4,7 @@
 
 pub mod explain;
 pub mod grid;
+pub mod distribution;
 pub mod number;
 pub mod plot;
 pub mod tables;
