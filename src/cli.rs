@@ -135,24 +135,17 @@ pub enum Command {
         /// Cells to summarise (a table's name stands for all its cells).
         #[arg(required = true)]
         names: Vec<String>,
-        /// How many samples to draw.
-        #[arg(long, default_value_t = 10_000)]
-        samples: usize,
-        /// The random seed: the same seed gives the same samples.
-        #[arg(long, default_value_t = flopsheet_uncertainty::DEFAULT_SEED)]
-        seed: u64,
-        /// Percentiles to print, 0 to 100.
-        #[arg(long, default_value = "5,25,50,75,95")]
-        percentiles: String,
-        /// An input's 90% interval, `NAME=LO..HI`: lognormal when both are positive, else normal (repeatable).
-        #[arg(long, value_name = "NAME=LO..HI")]
-        range: Vec<String>,
-        /// An input's distribution, `NAME=normal(mu,sd)` (also lognormal, uniform, triangular, pert, beta, discrete; repeatable).
-        #[arg(long, value_name = "NAME=DIST")]
-        dist: Vec<String>,
+        #[command(flatten)]
+        sampling: SampleArgs,
         /// Write every sample (inputs and outputs) to this CSV file.
         #[arg(long, value_name = "FILE.csv")]
         samples_out: Option<PathBuf>,
+        /// Draw a histogram of each cell, its percentiles marked, to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
+        /// Draw what drives each cell's spread (rank correlations, as bars) to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        plot_drivers: Option<PathBuf>,
         #[command(flatten)]
         options: PackArgs,
         #[command(flatten)]
@@ -192,6 +185,11 @@ pub enum Command {
         /// Compare the cells of this table only.
         #[arg(long)]
         table: Option<String>,
+        /// Compare percentiles: each scenario simulated over the uncertain inputs, same seed.
+        #[arg(long)]
+        simulate: bool,
+        #[command(flatten)]
+        sampling: SampleArgs,
         #[command(flatten)]
         options: PackArgs,
         #[command(flatten)]
@@ -351,6 +349,26 @@ pub enum CheckFormat {
 }
 
 /// How to print a result.
+/// How to sample, for `simulate` and `compare --simulate`.
+#[derive(Debug, Args, Clone)]
+pub struct SampleArgs {
+    /// How many samples to draw.
+    #[arg(long, default_value_t = 10_000)]
+    pub samples: usize,
+    /// The random seed: the same seed gives the same samples.
+    #[arg(long, default_value_t = flopsheet_uncertainty::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Percentiles to print, 0 to 100.
+    #[arg(long, default_value = "5,25,50,75,95")]
+    pub percentiles: String,
+    /// An input's 90% interval, `NAME=LO..HI`: lognormal when both are positive, else normal (repeatable).
+    #[arg(long, value_name = "NAME=LO..HI")]
+    pub range: Vec<String>,
+    /// An input's distribution, `NAME=normal(mu,sd)` (also lognormal, uniform, triangular, pert, beta, discrete; repeatable).
+    #[arg(long, value_name = "NAME=DIST")]
+    pub dist: Vec<String>,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -94,24 +94,20 @@ fn dispatch(command: Command, color: bool) -> Run {
         Command::Simulate {
             workbook,
             names,
-            samples,
-            seed,
-            percentiles,
-            range,
-            dist,
+            sampling,
             samples_out,
+            plot,
+            plot_drivers,
             options,
             output,
         } => crate::simulate::run(
             &workbook,
             &crate::simulate::SimulateArgs {
                 names: &names,
-                samples,
-                seed,
-                percentiles: &percentiles,
-                ranges: &range,
-                dists: &dist,
+                sampling: &sampling,
                 samples_out: samples_out.as_deref(),
+                plot: plot.as_deref(),
+                plot_drivers: plot_drivers.as_deref(),
             },
             &options,
             &output,
@@ -132,9 +128,25 @@ fn dispatch(command: Command, color: bool) -> Run {
             scenarios,
             show,
             table,
+            simulate,
+            sampling,
             options,
             output,
-        } => whatif::compare(&workbook, &scenarios, &show, table.as_deref(), &options, &output, color),
+        } => {
+            let cells = whatif::Shown {
+                show: &show,
+                table: table.as_deref(),
+            };
+            if simulate {
+                crate::simulate::compare(&workbook, &scenarios, &cells, &sampling, &options, &output, color)
+            } else if !sampling.range.is_empty() || !sampling.dist.is_empty() {
+                Err(Outcome::usage(
+                    "--range and --dist need --simulate: `compare WORKBOOK --simulate --range NAME=LO..HI`",
+                ))
+            } else {
+                whatif::compare(&workbook, &scenarios, &cells, &options, &output, color)
+            }
+        }
         Command::Sweep {
             workbook,
             vary,

@@ -2,11 +2,14 @@
 //! arguments, runs `flopsheet_analysis::simulate`, prints the percentiles, the error samples
 //! and what drives the spread. The work is in the library crates.
 
-use crate::cli::{OutputArgs, OutputFormat, PackArgs};
+use crate::cli::{OutputArgs, OutputFormat, PackArgs, SampleArgs};
 use crate::commands::{format_of, load, Outcome, Run};
-use flopsheet_analysis::{simulate, Simulation, SimulationSpec};
+use crate::whatif::{chosen_scenarios, describe_trial, shown_cells, Shown};
+use flopsheet_analysis::{simulate, SimError, Simulation, SimulationSpec};
 use flopsheet_engine::Value;
+use flopsheet_load::Trial;
 use flopsheet_load::Workspace;
+use flopsheet_render::distribution::{Drivers, Histogram};
 use flopsheet_render::{Field, Grid};
 use flopsheet_uncertainty::{Dist, Uncertain};
 use serde_json::{json, Map, Value as Json};
@@ -18,12 +21,10 @@ use std::sync::Arc;
 /// What `simulate` was asked, past the workbook and pack options.
 pub struct SimulateArgs<'a> {
     pub names: &'a [String],
-    pub samples: usize,
-    pub seed: u64,
-    pub percentiles: &'a str,
-    pub ranges: &'a [String],
-    pub dists: &'a [String],
+    pub sampling: &'a SampleArgs,
     pub samples_out: Option<&'a Path>,
+    pub plot: Option<&'a Path>,
+    pub plot_drivers: Option<&'a Path>,
 }
 
 /// From this many samples on, a progress bar shows on a terminal.
@@ -31,60 +32,57 @@ const PROGRESS_FROM: usize = 1_000_000;
 
 pub fn run(workbook: &str, args: &SimulateArgs, options: &PackArgs, output: &OutputArgs, color: bool) -> Run {
     let mut ws = load(Some(workbook), options, color)?;
-    let percentiles = parse_percentiles(args.percentiles).map_err(Outcome::usage)?;
-    let mut inputs: Vec<(String, Uncertain)> = ws
-        .workbook
-        .uncertain
-        .iter()
-        .map(|(name, u)| (name.clone(), u.clone()))
-        .collect();
-    // The command line's ranges and distributions replace the workbook's for the same input.
-    for arg in args.ranges.iter().chain(args.dists) {
-        let (name, uncertain) = parse_input(arg, args.ranges.contains(arg)).map_err(Outcome::usage)?;
-        let canonical = ws.canonical(&name).into_owned();
-        inputs.retain(|(n, _)| ws.canonical(n) != canonical);
-        inputs.push((name, uncertain));
-    }
-    let outputs = expand_tables(&ws, args.names);
-    if args.samples == 0 {
+    let sampling = args.sampling;
+    let percentiles = parse_percentiles(&sampling.percentiles).map_err(Outcome::usage)?;
+    let cli = cli_inputs(sampling).map_err(Outcome::usage)?;
+    if sampling.samples == 0 {
         return Err(Outcome::usage("--samples must be at least 1"));
     }
-    let spec = SimulationSpec {
-        inputs,
-        correlations: ws.workbook.correlations.clone(),
-        outputs,
-        samples: args.samples,
-        seed: args.seed,
-        percentiles: percentiles.clone(),
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // Ctrl-C ends the run cleanly: the threads stop between blocks of samples.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed));
-    }
-    let bar = (args.samples >= PROGRESS_FROM && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(args.samples as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let mut progress = |done: usize, _total: usize| {
-        if let Some(bar) = &bar {
-            bar.set_position(done as u64);
-        }
-    };
-    let result = simulate(&mut ws, &spec, &mut progress, &stop);
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let sim = result.map_err(Outcome::fail)?;
+    let outputs = expand_tables(&ws, args.names);
+    let spec = spec_for(&ws, &cli, &[], outputs, sampling, &percentiles);
+    let stop = stop_on_ctrl_c();
+    let sim = run_with_progress(&mut ws, &spec, &stop).map_err(Outcome::fail)?;
     if let Some(path) = args.samples_out {
         crate::files::write_atomic(path, samples_csv(&sim).as_bytes())
             .map_err(|e| Outcome::fail(format!("cannot write {}: {e}", path.display())))?;
+    }
+    if let Some(path) = args.plot {
+        let title = format!(
+            "{}: {} samples (seed {})",
+            ws.workbook.title,
+            thousands(sim.samples),
+            sim.seed
+        );
+        let charts: Vec<Histogram> = sim
+            .outputs
+            .iter()
+            .map(|o| Histogram {
+                name: o.name.clone(),
+                unit: unit_of(&ws, &o.name).map(str::to_string),
+                values: o.values.iter().copied().filter(|v| !v.is_nan()).collect(),
+                percentiles: o.summary.as_ref().map(|s| s.percentiles.clone()).unwrap_or_default(),
+                mean: o.summary.as_ref().map_or(f64::NAN, |s| s.mean),
+            })
+            .collect();
+        let svg = flopsheet_render::distribution::histograms(&title, &charts).map_err(Outcome::fail)?;
+        write_chart(path, &svg)?;
+    }
+    if let Some(path) = args.plot_drivers {
+        let title = format!("{}: what drives the spread", ws.workbook.title);
+        let charts: Vec<Drivers> = sim
+            .outputs
+            .iter()
+            .map(|o| Drivers {
+                output: o.name.clone(),
+                inputs: o
+                    .drivers
+                    .iter()
+                    .map(|d| (d.input.clone(), d.rank_correlation))
+                    .collect(),
+            })
+            .collect();
+        let svg = flopsheet_render::distribution::drivers(&title, &charts).map_err(Outcome::fail)?;
+        write_chart(path, &svg)?;
     }
     let stdout = match output.format {
         OutputFormat::Json => serde_json::to_string_pretty(&json_of(&sim)).unwrap_or_default() + "\n",
@@ -97,9 +95,200 @@ pub fn run(workbook: &str, args: &SimulateArgs, options: &PackArgs, output: &Out
     };
     Ok(Outcome {
         stdout,
-        stderr: error_report(&sim),
+        stderr: error_report(&sim, None),
         code: 0,
     })
+}
+
+/// `compare --simulate`: each scenario's overrides applied, then simulated with the same seed;
+/// the percentiles of every shown cell under every scenario, in one table.
+pub fn compare(
+    workbook: &str,
+    scenarios: &[String],
+    shown: &Shown,
+    sampling: &SampleArgs,
+    options: &PackArgs,
+    output: &OutputArgs,
+    color: bool,
+) -> Run {
+    let mut ws = load(Some(workbook), options, color)?;
+    let percentiles = parse_percentiles(&sampling.percentiles).map_err(Outcome::usage)?;
+    let cli = cli_inputs(sampling).map_err(Outcome::usage)?;
+    if sampling.samples == 0 {
+        return Err(Outcome::usage("--samples must be at least 1"));
+    }
+    let chosen = chosen_scenarios(&ws, scenarios)?;
+    let cells = shown_cells(&ws, shown.show, shown.table)?;
+    // Formula cells given a distribution here are pinned once, on the base, so that a
+    // scenario's overrides (set on the model as it is) are not undone by a reload.
+    for (name, _) in &cli {
+        ws.pin(name).map_err(Outcome::fail)?;
+    }
+    let stop = stop_on_ctrl_c();
+    let base = spec_for(&ws, &cli, &[], cells.clone(), sampling, &percentiles);
+    let mut runs = vec![(
+        "base".to_string(),
+        run_with_progress(&mut ws, &base, &stop).map_err(Outcome::fail)?,
+    )];
+    for scenario in &chosen {
+        let trial = Trial {
+            set: scenario.set.clone(),
+            slots: scenario.slots.clone(),
+        };
+        // An input the scenario sets is fixed in it: its distribution is not drawn.
+        let fixed: Vec<String> = scenario.set.iter().map(|(name, _)| name.clone()).collect();
+        let sim = ws
+            .with_trial(&trial, |ws| {
+                let spec = spec_for(ws, &cli, &fixed, cells.clone(), sampling, &percentiles);
+                run_with_progress(ws, &spec, &stop)
+            })
+            .map_err(|failure| {
+                Outcome::error(format!(
+                    "error: scenario `{}` does not evaluate:\n{}",
+                    scenario.name,
+                    failure.render(color)
+                ))
+            })?
+            .map_err(|e| Outcome::fail(format!("scenario `{}`: {e}", scenario.name)))?;
+        runs.push((scenario.name.clone(), sim));
+    }
+    let mut grid = Grid {
+        title: format!(
+            "{}: scenarios simulated, {} samples each (seed {})",
+            ws.workbook.title,
+            thousands(sampling.samples),
+            sampling.seed
+        ),
+        ..Grid::default()
+    };
+    grid.headers = ["cell", "scenario", "mean"].iter().map(|s| s.to_string()).collect();
+    grid.headers.extend(percentiles.iter().map(|&p| percentile_label(p)));
+    for cell in &cells {
+        let unit = unit_of(&ws, cell);
+        for (scenario, sim) in &runs {
+            let canonical = ws.canonical(cell);
+            let found = sim.outputs.iter().find(|o| o.name == canonical || &o.name == cell);
+            let mut row = vec![Field::label(cell.clone()), Field::label(scenario.clone())];
+            match found.and_then(|o| o.summary.as_ref()) {
+                Some(s) => {
+                    row.push(Field::value(Value::Num(s.mean), unit));
+                    row.extend(s.percentiles.iter().map(|(_, v)| Field::value(Value::Num(*v), unit)));
+                }
+                None => row.extend((0..1 + percentiles.len()).map(|_| Field::label("n/a"))),
+            }
+            grid.rows.push(row);
+        }
+    }
+    let notes: Vec<String> = chosen
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.name,
+                s.title.clone().or(s.note.clone()).unwrap_or_else(|| describe_trial(s))
+            )
+        })
+        .collect();
+    grid.note = Some(notes.join("\n"));
+    let stderr: String = runs.iter().map(|(name, sim)| error_report(sim, Some(name))).collect();
+    Ok(Outcome {
+        stdout: grid.render(format_of(output.format), output.width),
+        stderr,
+        code: 0,
+    })
+}
+
+fn unit_of<'a>(ws: &'a Workspace, name: &str) -> Option<&'a str> {
+    ws.workbook.cells.get(&ws.canonical(name)).and_then(|c| c.unit())
+}
+
+fn write_chart(path: &Path, svg: &str) -> Result<(), Outcome> {
+    crate::files::write_atomic(path, svg.as_bytes())
+        .map_err(|e| Outcome::fail(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Ctrl-C ends the run cleanly: the threads stop between blocks of samples.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    stop
+}
+
+/// The command line's `--range` and `--dist`, in the order given.
+fn cli_inputs(sampling: &SampleArgs) -> Result<Vec<(String, Uncertain)>, String> {
+    let ranges = sampling.range.iter().map(|a| parse_input(a, true));
+    let dists = sampling.dist.iter().map(|a| parse_input(a, false));
+    ranges.chain(dists).collect()
+}
+
+/// What to simulate on `ws` as loaded (or as a trial left it): the workbook's uncertain
+/// inputs, less those fixed (by `--set`, or named in `fixed`: a scenario's `set`), each
+/// replaced by the command line's distribution for the same input; and the workbook's
+/// correlations between the inputs left.
+fn spec_for(
+    ws: &Workspace,
+    cli: &[(String, Uncertain)],
+    fixed: &[String],
+    outputs: Vec<String>,
+    sampling: &SampleArgs,
+    percentiles: &[f64],
+) -> SimulationSpec {
+    let fixed: Vec<String> = fixed.iter().map(|n| ws.canonical(n).into_owned()).collect();
+    let is_fixed = |name: &str| {
+        let canonical = ws.canonical(name);
+        fixed.iter().any(|f| *f == canonical) || ws.workbook.cells.get(&canonical).is_some_and(|c| c.overridden)
+    };
+    let mut inputs: Vec<(String, Uncertain)> = ws
+        .workbook
+        .uncertain
+        .iter()
+        .filter(|(name, _)| !is_fixed(name))
+        .map(|(name, u)| (name.clone(), u.clone()))
+        .collect();
+    for (name, uncertain) in cli {
+        let canonical = ws.canonical(name).into_owned();
+        inputs.retain(|(n, _)| ws.canonical(n) != canonical);
+        inputs.push((name.clone(), uncertain.clone()));
+    }
+    let correlations = ws
+        .workbook
+        .correlations
+        .iter()
+        .filter(|(a, b, _)| !is_fixed(a) && !is_fixed(b))
+        .cloned()
+        .collect();
+    SimulationSpec {
+        inputs,
+        correlations,
+        outputs,
+        samples: sampling.samples,
+        seed: sampling.seed,
+        percentiles: percentiles.to_vec(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Runs `spec`, with a progress bar on a terminal from [`PROGRESS_FROM`] samples.
+fn run_with_progress(ws: &mut Workspace, spec: &SimulationSpec, stop: &AtomicBool) -> Result<Simulation, SimError> {
+    let bar = (spec.samples >= PROGRESS_FROM && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(spec.samples as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut progress = |done: usize, _total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    };
+    let result = simulate(ws, spec, &mut progress, stop);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    result
 }
 
 /// `NAME=LO..HI` (a 90% interval) or `NAME=DIST` (`normal(0.45, 0.05)`).
@@ -197,13 +386,14 @@ fn drivers_grid(sim: &Simulation) -> Grid {
     grid
 }
 
-/// `12 of 100,000 samples gave #DIV/0 in `x``, one line per kind and origin.
-fn error_report(sim: &Simulation) -> String {
+/// `12 of 100,000 samples gave #DIV/0 in `x``, one line per kind and origin (and scenario).
+fn error_report(sim: &Simulation, scenario: Option<&str>) -> String {
     let mut out = String::new();
+    let within = scenario.map(|s| format!(" in scenario `{s}`")).unwrap_or_default();
     for o in &sim.outputs {
         for (kind, count, origin) in &o.errors {
             out.push_str(&format!(
-                "warning: {} of {} samples of `{}` gave {} in `{origin}` ({}); they are left out of its statistics\n",
+                "warning: {} of {} samples of `{}`{within} gave {} in `{origin}` ({}); they are left out of its statistics\n",
                 thousands(*count),
                 thousands(sim.samples),
                 o.name,

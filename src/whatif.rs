@@ -68,42 +68,24 @@ fn write_plot(path: &Path, render: impl FnOnce(ImageFormat) -> Result<Vec<u8>, P
 
 // ----- compare -----
 
+/// The cells `compare` shows: those named with `--show`, or every cell of `--table` (or of
+/// every table).
+pub struct Shown<'a> {
+    pub show: &'a [String],
+    pub table: Option<&'a str>,
+}
+
 pub fn compare(
     workbook: &str,
     scenarios: &[String],
-    show: &[String],
-    table: Option<&str>,
+    shown: &Shown,
     options: &PackArgs,
     output: &OutputArgs,
     color: bool,
 ) -> Run {
     let mut ws = load(Some(workbook), options, color)?;
-    let declared = ws.workbook.scenarios.clone();
-    if declared.is_empty() {
-        return Err(Outcome::usage(format!(
-            "{} declares no scenarios\nhelp: add `scenarios: [Scenario(name: \"h100\", set: {{\"mfu\": 0.4}}, slots: {{\"hardware\": \"h100_sxm\"}})]`",
-            ws.source().display()
-        )));
-    }
-    let chosen: Vec<_> = if scenarios.is_empty() {
-        declared.clone()
-    } else {
-        let mut chosen = Vec::new();
-        for name in scenarios {
-            match declared.iter().find(|s| &s.name == name) {
-                Some(s) => chosen.push(s.clone()),
-                None => {
-                    let names: Vec<&str> = declared.iter().map(|s| s.name.as_str()).collect();
-                    return Err(Outcome::usage(format!(
-                        "no scenario `{name}`; the scenarios are: {}",
-                        names.join(", ")
-                    )));
-                }
-            }
-        }
-        chosen
-    };
-    let cells = shown_cells(&ws, show, table)?;
+    let chosen = chosen_scenarios(&ws, scenarios)?;
+    let cells = shown_cells(&ws, shown.show, shown.table)?;
     let base: Vec<Value> = cells.iter().map(|c| value_of(&ws, c)).collect();
     let mut columns = Vec::new();
     for scenario in &chosen {
@@ -178,14 +160,43 @@ pub fn compare(
     Ok(Outcome::ok(grid.render(format_of(output.format), output.width)))
 }
 
-fn describe_trial(s: &flopsheet_load::Scenario) -> String {
+/// The scenarios named (all the workbook declares when none is), or a failure naming them.
+pub(crate) fn chosen_scenarios(ws: &Workspace, scenarios: &[String]) -> Result<Vec<flopsheet_load::Scenario>, Outcome> {
+    let declared = &ws.workbook.scenarios;
+    if declared.is_empty() {
+        return Err(Outcome::usage(format!(
+            "{} declares no scenarios\nhelp: add `scenarios: [Scenario(name: \"h100\", set: {{\"mfu\": 0.4}}, slots: {{\"hardware\": \"h100_sxm\"}})]`",
+            ws.source().display()
+        )));
+    }
+    Ok(if scenarios.is_empty() {
+        declared.clone()
+    } else {
+        let mut chosen = Vec::new();
+        for name in scenarios {
+            match declared.iter().find(|s| &s.name == name) {
+                Some(s) => chosen.push(s.clone()),
+                None => {
+                    let names: Vec<&str> = declared.iter().map(|s| s.name.as_str()).collect();
+                    return Err(Outcome::usage(format!(
+                        "no scenario `{name}`; the scenarios are: {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+        chosen
+    })
+}
+
+pub(crate) fn describe_trial(s: &flopsheet_load::Scenario) -> String {
     let sets = s.set.iter().map(|(k, v)| format!("{k} = {v}"));
     let slots = s.slots.iter().map(|(k, v)| format!("{k} = {v}"));
     sets.chain(slots).collect::<Vec<_>>().join(", ")
 }
 
 /// The cells to show: those named, or every cell of the selected tables.
-fn shown_cells(ws: &Workspace, show: &[String], table: Option<&str>) -> Result<Vec<String>, Outcome> {
+pub(crate) fn shown_cells(ws: &Workspace, show: &[String], table: Option<&str>) -> Result<Vec<String>, Outcome> {
     if !show.is_empty() {
         check_names(ws, show)?;
         return Ok(show.to_vec());

@@ -580,7 +580,7 @@ fn explain_shows_the_formula_and_precedents_with_sources() {
     assert!(peak.contains("https://cloud.google.com/tpu/docs/v4"), "{peak}");
     assert!(peak.contains("2023-01"), "{peak}");
     assert!(line("tpu_v4.usd_per_hour_1yr").contains("https://cloud.google.com/tpu/pricing"));
-    assert!(line("palm.training_mfu").contains("46.2%"));
+    assert!(line("mfu").contains("46.2%"));
     // The full-precision value is shown too.
     let value = palm_training_cost(2.03, 0.462);
     let shown = first

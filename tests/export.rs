@@ -63,9 +63,9 @@ fn json_holds_every_cell_with_its_formula_value_and_graph() {
         .as_f64()
         .unwrap();
     expect_exact(palm["value"].as_f64().unwrap(), want);
-    let mfu = cell(&json, "palm.training_mfu");
-    assert_eq!(mfu["kind"], "input");
-    assert_eq!(mfu["dependents"], serde_json::json!(["mfu"]));
+    let price = cell(&json, "tpu_v4.usd_per_hour_1yr");
+    assert_eq!(price["kind"], "input");
+    assert_eq!(price["dependents"], serde_json::json!(["usd_per_chip_hour"]));
     let pack = cell(&json, "tpu_v4.peak_flops_bf16");
     assert!(pack["source"].as_str().unwrap().starts_with("https://"));
     assert_eq!(pack["excel"]["sheet"], "packs");

@@ -9,6 +9,7 @@
 //! - [`resolve`]: names given their meaning (pack values, table cells), formulas parsed;
 //! - [`units`]: every `unit` parsed, every formula's unit inferred and checked;
 //! - [`references`]: published figures beside estimates, as hidden cells, and the comparison;
+//! - `uncertain`: distributions on inputs (`range:`, `dist:`, `clip:`) and `correlations:`;
 //! - `diagnose`: engine errors turned into diagnostics with spans (and `syntax`: RON's errors);
 //! - [`workspace`]: the façade that runs them all, and reloads after an edit.
 //!
@@ -27,6 +28,7 @@ pub mod source;
 pub mod spans;
 mod syntax;
 pub mod trial;
+mod uncertain;
 pub mod units;
 pub mod workspace;
 

@@ -35,6 +35,10 @@ pub struct RawWorkbook {
     /// Units of the workbook's own: `{"word": "0.75 token"}`, `{"gear": "count"}`.
     #[serde(default)]
     pub units: IndexMap<String, String>,
+    /// Rank correlations between uncertain inputs, for `simulate`:
+    /// `[("mfu", "tpu_v4.usd_per_hour_1yr", -0.5)]`.
+    #[serde(default)]
+    pub correlations: Vec<(String, String, f64)>,
 }
 
 /// A named what-if: input overrides and pack substitutions, never an edit of the file.
@@ -318,6 +322,18 @@ pub struct Notes {
     /// A published or measured figure to compare the cell with. Kept here, in the box a
     /// plain cell does not allocate, so that a cell without one costs nothing more.
     pub reference: Option<RawReference>,
+    /// The input's distribution for `simulate` (`range:`, `dist:`, `clip:`), boxed: few cells
+    /// have one, and [`crate::resolve`] takes it out of the notes a cell keeps.
+    pub uncertainty: Option<Box<RawUncertainty>>,
+}
+
+/// An input's distribution as written: `range: (0.35, 0.55)` (a 90% interval) or
+/// `dist: "normal(0.45, 0.05)"`, and `clip: (0, 1)`. Checked by [`crate::resolve`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawUncertainty {
+    pub range: Option<(f64, f64)>,
+    pub dist: Option<String>,
+    pub clip: Option<(f64, f64)>,
 }
 
 /// A published or measured figure beside an estimate, as written:
@@ -473,6 +489,9 @@ struct LongCell<F> {
     date: Option<String>,
     missing: Option<String>,
     reference: Option<RawReference>,
+    range: Option<(f64, f64)>,
+    dist: Option<String>,
+    clip: Option<(f64, f64)>,
 }
 
 impl<F> Cell<F> {
@@ -527,6 +546,13 @@ impl<'de, F: FormulaText> Visitor<'de> for CellVisitor<F> {
             date: long.date,
             missing: long.missing,
             reference: long.reference,
+            uncertainty: (long.range.is_some() || long.dist.is_some() || long.clip.is_some()).then(|| {
+                Box::new(RawUncertainty {
+                    range: long.range,
+                    dist: long.dist,
+                    clip: long.clip,
+                })
+            }),
         };
         Ok(Cell {
             value: long.value,

@@ -10,6 +10,7 @@ use crate::raw::{Cell, FormulaText, Notes, PackKind, RawCell, RawFunction, RawPa
 use crate::references::{take_reference, RefSpans, Reference};
 use crate::source::{primary, secondary, Diagnostic, FileId, Sources};
 use crate::spans::SpanIndex;
+use crate::uncertain::take_uncertainty;
 use flopsheet_engine::suggest::closest;
 use flopsheet_engine::{formula, CellSource, ColumnDef, Expr, FunctionDef};
 use indexmap::IndexMap;
@@ -477,6 +478,8 @@ pub(crate) struct Resolver {
     /// Every unit string is checked against these as its cell is added.
     units: flopsheet_units::Registry,
     pub(crate) references: IndexMap<String, Reference>,
+    /// Inputs declared uncertain, by cell name (see [`crate::uncertain`]).
+    pub(crate) uncertain: Vec<(String, flopsheet_uncertainty::Uncertain)>,
 }
 
 /// How [`Resolver::cell`] gets a formula cell's expression.
@@ -518,6 +521,7 @@ pub fn resolve(
         diagnostics: Vec::new(),
         units: flopsheet_units::Registry::new(),
         references: IndexMap::new(),
+        uncertain: Vec::new(),
     };
     r.units = crate::units::registry(raw, file, spans, packs, &mut r.diagnostics);
     for pack in packs {
@@ -557,6 +561,11 @@ pub fn resolve(
         let mut reference = take_reference(&mut cell.notes);
         let spans = RefSpans::of(entry.and_then(|e| e.get(&["reference"])));
         r.refuse_reference_on_missing(name, &mut reference, missing, file, &spans);
+        if let Some(uncertainty) = take_uncertainty(&mut cell.notes) {
+            let field = |f: &str| entry.and_then(|e| e.get(&[f])).map(|f| f.value());
+            let formula = cell.formula.is_some();
+            r.uncertainty(&[name.to_string()], &uncertainty, formula, file, key.clone(), &field);
+        }
         r.cell(name, cell, site, Origin::Workbook, Parse::Later, |_| {});
         if let Some(reference) = reference {
             r.reference(name, &reference, file, &spans, |_| {});
@@ -577,6 +586,7 @@ pub fn resolve(
         .collect();
     r.check_listed_cells(&tables, file, spans);
     r.apply_overrides(overrides, slots);
+    let correlations = r.correlations(&raw.correlations, slots, file, spans);
     crate::units::apply_displays(&r.units, &mut r.cells, displays, slots, &mut r.diagnostics);
     if !r.diagnostics.is_empty() {
         return Err(dedup(r.diagnostics));
@@ -629,8 +639,8 @@ pub fn resolve(
             .iter()
             .map(|(name, (_, info))| (name.clone(), info.clone()))
             .collect(),
-        uncertain: Vec::new(),
-        correlations: Vec::new(),
+        uncertain: std::mem::take(&mut r.uncertain),
+        correlations,
         units: r.units,
         inferred: HashMap::new(),
         references: std::mem::take(&mut r.references),
@@ -678,6 +688,12 @@ impl Resolver {
             let name = format!("{id}.{key}");
             let spans = RefSpans::of(pack.spans.entry(&["values", key, "reference"]));
             self.refuse_reference_on_missing(&name, &mut reference, missing, pack.file, &spans);
+            if let Some(uncertainty) = take_uncertainty(&mut cell.notes) {
+                let field = |f: &str| pack.spans.value(&["values", key, f]);
+                let formula = cell.formula.is_some();
+                let names = [name.clone()];
+                self.uncertainty(&names, &uncertainty, formula, pack.file, site.key(), &field);
+            }
             self.cell(&name, cell, site, Origin::Pack(id.clone()), Parse::Now, qualify);
             if let Some(reference) = reference {
                 self.reference(&name, &reference, pack.file, &spans, qualify);
@@ -1079,7 +1095,7 @@ impl Resolver {
             let source = self.source(file);
             let parsed = match &cell.formula {
                 Some(formula) if cell.value.is_none() => {
-                    match self.parse(formula.text(&source), file, formula_span.unwrap_or(key)) {
+                    match self.parse(formula.text(&source), file, formula_span.unwrap_or(key.clone())) {
                         Some(expr) => Some(expr),
                         None => continue,
                     }
@@ -1093,6 +1109,14 @@ impl Resolver {
             if missing && reference.is_some() {
                 let qualified = format!("{}.{column}", table.name);
                 self.refuse_reference_on_missing(&qualified, &mut reference, missing, file, &(spans.reference)(column));
+            }
+            if let Some(uncertainty) = take_uncertainty(&mut cell.notes) {
+                let field = |f: &str| Some(at(&["columns", column, f])).filter(|s| *s != (0..0));
+                let names: Vec<String> = rows
+                    .iter()
+                    .map(|row| table_cell_name(&table.name, row, column))
+                    .collect();
+                self.uncertainty(&names, &uncertainty, cell.formula.is_some(), file, key.clone(), &field);
             }
             let reference_spans = reference.as_ref().map(|_| (spans.reference)(column));
             let reference_body = match (&reference, &reference_spans) {

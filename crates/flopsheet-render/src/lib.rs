@@ -3,6 +3,7 @@
 //! analyses as SVG or PNG. No file I/O: every function returns a `String` (a chart, its
 //! file's bytes) for the caller to print or write.
 
+pub mod distribution;
 pub mod explain;
 mod fit;
 pub mod grid;

@@ -10,7 +10,7 @@
 
 mod axis;
 mod canvas;
-mod font;
+pub(crate) mod font;
 mod line;
 mod raster;
 pub mod ticks;
