@@ -17,6 +17,7 @@
 //! - `plugins`: packs found on the plugin search path, overriding and shadowing;
 //! - `references`: published figures beside estimates: show, check --references, solve to one;
 //! - `properties`: loading then printing a generated workbook is stable (proptest);
+//! - `uncertainty`: `simulate` and `compare --simulate` against closed forms, seeds, errors;
 //! - `untouched`: no command modifies a workbook or a pack;
 //! - `untrusted`: packs, pack ids and slots cannot reach outside the plugin search path;
 //! - `watch`: `flopsheet watch` as a long-running process on files being saved;
@@ -41,6 +42,7 @@ mod narrow;
 mod plugins;
 mod properties;
 mod references;
+mod uncertainty;
 mod untouched;
 mod untrusted;
 mod watch;

@@ -169,6 +169,12 @@ impl Model {
         self.dependents.get(id)
     }
 
+    /// One more than the largest id given so far (removed cells included): the length of a
+    /// table indexed by id.
+    pub(crate) fn id_bound(&self) -> usize {
+        self.names.ids()
+    }
+
     /// Live cells, in the order they were first defined.
     pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
         (0..self.names.ids() as CellId).filter(|&c| self.kinds[c as usize] != Kind::Removed)

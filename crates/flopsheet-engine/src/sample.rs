@@ -46,7 +46,9 @@ impl Model {
         if let Some(&id) = inputs.iter().find(|&&id| !self.is_input(id)) {
             return Err(EngineError::NotAnInput(self.name(id).to_string()));
         }
-        let n = self.len();
+        // Every id given so far: after a reload that removed cells (a slot given another
+        // pack), ids run past the count of live cells.
+        let n = self.id_bound();
         // Downstream of the inputs ...
         let mut down = vec![false; n];
         let mut stack: Vec<CellId> = inputs.to_vec();

@@ -98,3 +98,31 @@ fn only_inputs_can_be_sampled() {
         .unwrap_err();
     assert_eq!(err.to_string(), "`hours` is a formula, not an input");
 }
+
+/// After an update that removes a cell and adds another (a slot given another pack), ids run
+/// past the count of live cells: a plan over the new cell is built and evaluated.
+#[test]
+fn a_plan_after_cells_were_removed_and_added() {
+    let mut m = model(&[("a.price", "2"), ("hours", "10"), ("cost", "hours * a.price")]);
+    let spec = |cells: &[(&str, &str)]| ModelSpec {
+        cells: cells
+            .iter()
+            .map(|(name, text)| CellDef {
+                name: (*name).into(),
+                body: match text.parse::<f64>() {
+                    Ok(v) => Body::Input(v),
+                    Err(_) => Body::Formula(formula::parse(text).unwrap()),
+                },
+            })
+            .collect(),
+        ..ModelSpec::default()
+    };
+    m.update(&spec(&[("b.price", "3"), ("hours", "10"), ("cost", "hours * b.price")]));
+    let price = m.id("b.price").unwrap();
+    let cost = m.id("cost").unwrap();
+    assert!(price as usize >= m.len(), "the new cell's id is past the live count");
+    let plan = m.sample_plan(&[price], &[cost]).unwrap();
+    let stop = AtomicBool::new(false);
+    let out = m.evaluate_samples(&plan, &[&[1.0, 4.0]], 1, &stop).unwrap();
+    assert_eq!(out[0].values, [10.0, 40.0]);
+}
