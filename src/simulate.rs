@@ -4,7 +4,7 @@
 
 use crate::cli::{OutputArgs, OutputFormat, PackArgs, SampleArgs};
 use crate::commands::{format_of, load, Outcome, Run};
-use crate::whatif::{chosen_scenarios, describe_trial, shown_cells, Shown};
+use crate::whatif::{chosen_scenarios, scenario_notes, shown_cells, Shown};
 use flopsheet_analysis::{simulate, SimError, Simulation, SimulationSpec};
 use flopsheet_engine::Value;
 use flopsheet_load::Trial;
@@ -179,17 +179,7 @@ pub fn compare(
             grid.rows.push(row);
         }
     }
-    let notes: Vec<String> = chosen
-        .iter()
-        .map(|s| {
-            format!(
-                "{}: {}",
-                s.name,
-                s.title.clone().or(s.note.clone()).unwrap_or_else(|| describe_trial(s))
-            )
-        })
-        .collect();
-    grid.note = Some(notes.join("\n"));
+    grid.note = Some(scenario_notes(&chosen));
     let stderr: String = runs.iter().map(|(name, sim)| error_report(sim, Some(name))).collect();
     Ok(Outcome {
         stdout: grid.render(format_of(output.format), output.width),

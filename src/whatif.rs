@@ -146,6 +146,12 @@ pub fn compare(
         }
         grid.rows.push(row);
     }
+    grid.note = Some(scenario_notes(&chosen));
+    Ok(Outcome::ok(grid.render(format_of(output.format), output.width)))
+}
+
+/// One line per scenario under a comparison: its title, else its note, else what it sets.
+pub(crate) fn scenario_notes(chosen: &[flopsheet_load::Scenario]) -> String {
     let notes: Vec<String> = chosen
         .iter()
         .map(|s| {
@@ -156,8 +162,7 @@ pub fn compare(
             )
         })
         .collect();
-    grid.note = Some(notes.join("\n"));
-    Ok(Outcome::ok(grid.render(format_of(output.format), output.width)))
+    notes.join("\n")
 }
 
 /// The scenarios named (all the workbook declares when none is), or a failure naming them.
