@@ -1,7 +1,7 @@
 //! `--format json`: one documented shape per command (`docs/json.md`), each held here by
 //! parsing the output and checking its field names and values.
 
-use crate::util::{expect_exact, flopsheet, get_with, Num, Sandbox};
+use crate::util::{expect_exact, flopsheet, get_with, run_json, Num, Sandbox};
 use serde_json::Value;
 
 const ACCELERATORS: &str = "workbooks/accelerators.ron";
@@ -15,11 +15,6 @@ fn keys(json: &Value) -> Vec<&str> {
         .keys()
         .map(String::as_str)
         .collect()
-}
-
-#[track_caller]
-fn run_json(args: &[&str]) -> Value {
-    flopsheet(args).clean().json()
 }
 
 #[test]

@@ -744,24 +744,9 @@ fn every_model_and_api_pack_has_its_canonical_keys_sourced_and_dated() {
     }
     // Every value given (or declared missing) carries a source and a YYYY-MM date; formulas
     // are derived and need neither.
-    for name in ws.workbook.cells.keys() {
-        let info = &ws.workbook.cells[name];
-        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
-            continue;
-        };
-        if !models.contains(pack) && !apis.contains(pack) || ws.workbook.formula(info).is_some() {
-            continue;
-        }
-        if info.source().is_none_or(str::is_empty) {
-            problems.push(format!("{name}: no source"));
-        }
-        if !info.date().is_some_and(is_month) {
-            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
-        }
-        if info.missing().is_some_and(str::is_empty) {
-            problems.push(format!("{name}: missing without a reason"));
-        }
-    }
+    problems.extend(provenance_problems(&ws, |pack| {
+        models.contains(pack) || apis.contains(pack)
+    }));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -813,24 +798,7 @@ fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
     }
     // Every value given (or declared missing) carries a source and a YYYY-MM date, not only the
     // canonical ones; formulas are derived and need neither.
-    for name in ws.workbook.cells.keys() {
-        let info = &ws.workbook.cells[name];
-        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
-            continue;
-        };
-        if !ids.contains(pack) || ws.workbook.formula(info).is_some() {
-            continue;
-        }
-        if info.source().is_none_or(str::is_empty) {
-            problems.push(format!("{name}: no source"));
-        }
-        if !info.date().is_some_and(is_month) {
-            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
-        }
-        if info.missing().is_some_and(str::is_empty) {
-            problems.push(format!("{name}: missing without a reason"));
-        }
-    }
+    problems.extend(provenance_problems(&ws, |pack| ids.contains(pack)));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     for id in ["h800", "h20", "gb200", "mi325x", "gaudi3", "tpu_v6e", "rtx_4090"] {
         assert!(ids.iter().any(|i| i == id), "{id} is not shipped: {ids:?}");
@@ -868,4 +836,29 @@ fn every_hardware_pack_has_its_canonical_keys_sourced_and_dated() {
         pack_number(&ws, "tpu_v5e.memory_bytes").unwrap(),
         16.0 * 1024.0 * 1024.0 * 1024.0,
     );
+}
+
+/// Every value a chosen pack gives (or declares missing) without a source, a YYYY-MM date or,
+/// when missing, a reason; formulas are derived and need neither.
+fn provenance_problems(ws: &flopsheet_load::Workspace, chosen: impl Fn(&String) -> bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    for name in ws.workbook.cells.keys() {
+        let info = &ws.workbook.cells[name];
+        let flopsheet_load::Origin::Pack(pack) = info.origin() else {
+            continue;
+        };
+        if !chosen(pack) || ws.workbook.formula(info).is_some() {
+            continue;
+        }
+        if info.source().is_none_or(str::is_empty) {
+            problems.push(format!("{name}: no source"));
+        }
+        if !info.date().is_some_and(is_month) {
+            problems.push(format!("{name}: date {:?} is not YYYY-MM", info.date()));
+        }
+        if info.missing().is_some_and(str::is_empty) {
+            problems.push(format!("{name}: missing without a reason"));
+        }
+    }
+    problems
 }

@@ -223,6 +223,12 @@ impl Out {
     }
 }
 
+/// Runs a command that must succeed and print JSON.
+#[track_caller]
+pub fn run_json(args: &[&str]) -> Value {
+    flopsheet(args).clean().json()
+}
+
 /// `flopsheet get WORKBOOK NAMES... --format json`: each name mapped to its value (a number, or
 /// an error code as a string). The command must succeed and answer every name, in order.
 #[track_caller]

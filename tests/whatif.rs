@@ -2,16 +2,10 @@
 //! `get --set` runs, goal seek's answer plugged back in hits the target, sensitivity ranks a
 //! hand-made workbook correctly, and scenarios equal the same overrides given by hand.
 
-use crate::util::{expect_exact, flopsheet, get_with, Num, Sandbox};
+use crate::util::{expect_exact, flopsheet, get_with, run_json, Num, Sandbox};
 
 const ACCELERATORS: &str = "workbooks/accelerators.ron";
 const TRAINING: &str = "workbooks/training_cost.ron";
-
-/// Runs a what-if command that must succeed and print JSON.
-#[track_caller]
-fn run_json(args: &[&str]) -> serde_json::Value {
-    flopsheet(args).clean().json()
-}
 
 /// One value by `get`, with extra arguments.
 #[track_caller]

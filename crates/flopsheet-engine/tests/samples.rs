@@ -6,7 +6,12 @@ use flopsheet_engine::{formula, Body, CellDef, ErrorKind, Model, ModelSpec, Valu
 use std::sync::atomic::AtomicBool;
 
 fn model(cells: &[(&str, &str)]) -> Model {
-    let spec = ModelSpec {
+    Model::build(&spec(cells))
+}
+
+/// Inputs are the texts that parse as numbers; the rest are formulas.
+fn spec(cells: &[(&str, &str)]) -> ModelSpec {
+    ModelSpec {
         cells: cells
             .iter()
             .map(|(name, text)| CellDef {
@@ -18,8 +23,7 @@ fn model(cells: &[(&str, &str)]) -> Model {
             })
             .collect(),
         ..ModelSpec::default()
-    };
-    Model::build(&spec)
+    }
 }
 
 const CELLS: &[(&str, &str)] = &[
@@ -104,19 +108,6 @@ fn only_inputs_can_be_sampled() {
 #[test]
 fn a_plan_after_cells_were_removed_and_added() {
     let mut m = model(&[("a.price", "2"), ("hours", "10"), ("cost", "hours * a.price")]);
-    let spec = |cells: &[(&str, &str)]| ModelSpec {
-        cells: cells
-            .iter()
-            .map(|(name, text)| CellDef {
-                name: (*name).into(),
-                body: match text.parse::<f64>() {
-                    Ok(v) => Body::Input(v),
-                    Err(_) => Body::Formula(formula::parse(text).unwrap()),
-                },
-            })
-            .collect(),
-        ..ModelSpec::default()
-    };
     m.update(&spec(&[("b.price", "3"), ("hours", "10"), ("cost", "hours * b.price")]));
     let price = m.id("b.price").unwrap();
     let cost = m.id("cost").unwrap();
